@@ -1,0 +1,131 @@
+package api
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/petarawan/petarawan/data"
+	"github.com/petarawan/petarawan/geo"
+)
+
+type object = map[string]any
+
+// openAPIDocument describes the API in OpenAPI 3.0. Each collection's items
+// path lists its filters as query parameters: GDAL reads them there to decide
+// which attribute filters it can push to the server.
+func openAPIDocument(base string) object {
+	paths := object{
+		"/":            getOp("Landing page", "landing", jsonResponse("links to the API definition, conformance and collections"), ref("f")),
+		"/conformance": getOp("Conformance classes", "conformance", jsonResponse("the conformance classes implemented"), ref("f")),
+		"/api":         getOp("This API definition", "api", object{"200": object{"description": "the OpenAPI document", "content": object{MediaOpenAPI: object{}}}}, ref("f")),
+		"/collections": getOp("Collections", "collections", jsonResponse("the collections with their extents"), ref("f")),
+	}
+	for _, l := range geo.Levels {
+		id := l.String()
+		paths["/collections/"+id] = getOp("Metadata of "+collectionTitles[l], "collection_"+id,
+			jsonResponse("the collection's metadata"), ref("f"))
+		params := []any{ref(ParamBBox), ref(ParamLimit), ref(ParamOffset), sortByParam(l), propertiesParam(l), ref(ParamElection), ref(ParamPhase), ref("f")}
+		for _, p := range data.Properties(l) {
+			if p.Filter {
+				params = append(params, filterParam(p))
+			}
+		}
+		paths["/collections/"+id+"/items"] = getOp(collectionTitles[l]+" with risk scores", "items_"+id,
+			geoJSONResponse("a page of features; follow the next link for more"), params...)
+		paths["/collections/"+id+"/items/{featureId}"] = getOp("One "+id+" by code", "item_"+id,
+			geoJSONResponse("the feature"), object{
+				"name": "featureId", "in": "path", "required": true,
+				"description": "the Kemendagri code with or without dots (" + string(exampleCode(l)) + " or " + strconv.FormatInt(exampleCode(l).ID(), 10) + ")",
+				"schema":      object{"type": "string"},
+			}, ref(ParamElection), ref(ParamPhase), ref("f"))
+	}
+	return object{
+		"openapi": "3.0.3",
+		"info": object{
+			"title":       "petarawan",
+			"version":     "1.0.0",
+			"description": "OGC API - Features over Indonesian admin units with election-security risk scores. " + DemoNotice + " " + Attribution,
+		},
+		"servers": []any{object{"url": base}},
+		"paths":   paths,
+		"components": object{
+			"parameters": object{
+				ParamBBox: queryParam(ParamBBox, "only features whose geometry intersects the box minLon,minLat,maxLon,maxLat (CRS84)",
+					object{"type": "array", "minItems": 4, "maxItems": 6, "items": object{"type": "number"}}, "form", false),
+				ParamLimit: queryParam(ParamLimit, "features per page; above the maximum, the maximum is served",
+					object{"type": "integer", "minimum": 1, "maximum": MaxLimit, "default": DefaultLimit}, "", false),
+				ParamOffset: queryParam(ParamOffset, "features to skip (the next and prev links set it)",
+					object{"type": "integer", "minimum": 0, "maximum": MaxOffset, "default": 0}, "", false),
+				ParamElection: queryParam(ParamElection, "election of the scores, e.g. pemilu-2024 (default: the latest)",
+					object{"type": "string"}, "", false),
+				ParamPhase: queryParam(ParamPhase, "phase of the election: kampanye, masa_tenang, pemungutan_suara, penghitungan, rekapitulasi (default: the last)",
+					object{"type": "string"}, "", false),
+				"f": queryParam(ParamFormat, "response format", object{"type": "string", "enum": []string{"json", "geojson", "html"}}, "", false),
+			},
+			"schemas": object{
+				"Problem": object{"type": "object", "properties": object{
+					"type": object{"type": "string"}, "title": object{"type": "string"}, "status": object{"type": "integer"},
+					"detail": object{"type": "string"}, "instance": object{"type": "string"}, "parameter": object{"type": "string"},
+				}},
+			},
+		},
+	}
+}
+
+func getOp(summary, id string, responses object, params ...any) object {
+	responses["400"] = problemResponse("bad request: the problem names the parameter")
+	responses["404"] = problemResponse("no such collection or feature")
+	responses["503"] = problemResponse("the database is unreachable or the query took too long; retry later")
+	return object{"get": object{"summary": summary, "operationId": id, "parameters": params, "responses": responses}}
+}
+
+func ref(name string) object { return object{"$ref": "#/components/parameters/" + name} }
+
+func queryParam(name, description string, schema object, style string, required bool) object {
+	p := object{"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+	if style != "" {
+		p["style"], p["explode"] = style, false
+	}
+	return p
+}
+
+func filterParam(p data.Property) object {
+	schema := object{"type": p.Type}
+	if p.Enum != nil {
+		schema["enum"] = p.Enum
+	}
+	return queryParam(p.Name, "only features whose "+p.Name+" equals this ("+p.Description+")", schema, "", false)
+}
+
+func sortByParam(l geo.Level) object {
+	var names []string
+	for _, p := range data.Properties(l) {
+		if p.Sortable {
+			names = append(names, p.Name)
+		}
+	}
+	return queryParam(ParamSortBy, "comma-separated properties to order by, each with an optional + (ascending) or - (descending) prefix; the code breaks ties. Sortable: "+strings.Join(names, ", "),
+		object{"type": "array", "items": object{"type": "string"}}, "form", false)
+}
+
+func propertiesParam(l geo.Level) object {
+	var names []string
+	for _, p := range data.Properties(l) {
+		names = append(names, p.Name)
+	}
+	return queryParam(ParamProperties, "comma-separated properties to include (default: all)",
+		object{"type": "array", "items": object{"type": "string", "enum": names}}, "form", false)
+}
+
+func jsonResponse(description string) object {
+	return object{"200": object{"description": description, "content": object{MediaJSON: object{}}}}
+}
+
+func geoJSONResponse(description string) object {
+	return object{"200": object{"description": description, "content": object{MediaGeoJSON: object{}}}}
+}
+
+func problemResponse(description string) object {
+	return object{"description": description, "content": object{"application/problem+json": object{
+		"schema": object{"$ref": "#/components/schemas/Problem"}}}}
+}

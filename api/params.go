@@ -1,0 +1,218 @@
+package api
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/petarawan/petarawan/data"
+	"github.com/petarawan/petarawan/geo"
+)
+
+// Query parameter names, shared by the parser, the OpenAPI document and the tests.
+const (
+	ParamBBox       = "bbox"
+	ParamLimit      = "limit"
+	ParamOffset     = "offset"
+	ParamSortBy     = "sortby"
+	ParamProperties = "properties"
+	ParamElection   = "election"
+	ParamPhase      = "phase"
+	ParamFormat     = "f"
+)
+
+// Paging limits for items.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 10000
+	// MaxOffset bounds how deep a page may start: deeper than any collection petarawan holds.
+	MaxOffset = 10_000_000
+)
+
+// itemsParams are the parameters items accepts besides the filters of each collection.
+var itemsParams = []string{ParamBBox, ParamLimit, ParamOffset, ParamSortBy, ParamProperties, ParamElection, ParamPhase, ParamFormat}
+
+// itemsRequest is a parsed and validated items request.
+type itemsRequest struct {
+	query    data.FeatureQuery
+	election string // as asked; "" for the default
+	phase    string
+	// notices tell the client how the request was read where that may surprise it.
+	notices []string
+}
+
+// parseItems reads the query string of /collections/{level}/items.
+func parseItems(level geo.Level, q url.Values) (*itemsRequest, error) {
+	props := data.Properties(level)
+	byName := map[string]data.Property{}
+	for _, p := range props {
+		byName[p.Name] = p
+	}
+	req := &itemsRequest{query: data.FeatureQuery{Level: level, Limit: DefaultLimit, Filters: map[string]string{}}}
+	for name, values := range q {
+		p, isProperty := byName[name]
+		switch {
+		case isProperty && p.Filter:
+		case slices.Contains(itemsParams, name):
+		case isProperty:
+			return nil, badParameter(name, fmt.Sprintf("property %q cannot be filtered on; filterable: %s", name, strings.Join(filterNames(props), ", ")))
+		default:
+			return nil, badParameter(name, fmt.Sprintf("unknown parameter; items takes %s and the filters %s",
+				strings.Join(itemsParams, ", "), strings.Join(filterNames(props), ", ")))
+		}
+		if len(values) > 1 {
+			return nil, badParameter(name, "given more than once")
+		}
+	}
+	var err error
+	if v := q.Get(ParamBBox); q.Has(ParamBBox) {
+		if req.query.BBox, err = parseBBox(v); err != nil {
+			return nil, err
+		}
+	}
+	if q.Has(ParamLimit) {
+		if req.query.Limit, err = strconv.Atoi(q.Get(ParamLimit)); err != nil || req.query.Limit < 1 {
+			return nil, badParameter(ParamLimit, fmt.Sprintf("%q is not a whole number of at least 1 (pages hold up to %d features)", q.Get(ParamLimit), MaxLimit))
+		}
+		// OGC API - Features: a limit above the maximum is served as the maximum, not refused.
+		if req.query.Limit > MaxLimit {
+			req.notices = append(req.notices, fmt.Sprintf("limit %d is above the maximum %d: this page holds at most %d features; follow the next link for more", req.query.Limit, MaxLimit, MaxLimit))
+			req.query.Limit = MaxLimit
+		}
+	}
+	if q.Has(ParamOffset) {
+		if req.query.Offset, err = strconv.Atoi(q.Get(ParamOffset)); err != nil || req.query.Offset < 0 || req.query.Offset > MaxOffset {
+			return nil, badParameter(ParamOffset, fmt.Sprintf("%q is not a whole number from 0 to %d", q.Get(ParamOffset), MaxOffset))
+		}
+	}
+	if q.Has(ParamSortBy) {
+		if req.query.SortBy, err = parseSortBy(q.Get(ParamSortBy), byName); err != nil {
+			return nil, err
+		}
+	}
+	if q.Has(ParamProperties) {
+		if req.query.Properties, err = parsePropertyList(q.Get(ParamProperties), byName); err != nil {
+			return nil, err
+		}
+	}
+	if f := q.Get(ParamFormat); q.Has(ParamFormat) && f != "json" && f != "geojson" {
+		return nil, badParameter(ParamFormat, fmt.Sprintf("format %q is not offered; use json or geojson", f))
+	}
+	req.election, req.phase = q.Get(ParamElection), q.Get(ParamPhase)
+	for _, p := range props {
+		if v, ok := q[p.Name]; ok && p.Filter {
+			if req.query.Filters[p.Name], err = parseFilter(p, v[0]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return req, nil
+}
+
+func filterNames(props []data.Property) []string {
+	var names []string
+	for _, p := range props {
+		if p.Filter {
+			names = append(names, p.Name)
+		}
+	}
+	return names
+}
+
+// parseFilter checks a filter value: codes must be codes of the right level
+// (with or without dots), enumerated properties one of their values.
+func parseFilter(p data.Property, v string) (string, error) {
+	switch {
+	case p.CodeLevel != 0:
+		code, err := geo.ParseCode(v)
+		if err != nil {
+			return "", badParameter(p.Name, err.Error())
+		}
+		if code.Level() != p.CodeLevel {
+			return "", badParameter(p.Name, fmt.Sprintf("%s is a %s code; want a %s code", code, code.Level(), p.CodeLevel))
+		}
+		return string(code), nil
+	case p.Enum != nil && !slices.Contains(p.Enum, v):
+		return "", badParameter(p.Name, fmt.Sprintf("%q is not one of %s", v, strings.Join(p.Enum, ", ")))
+	}
+	return v, nil
+}
+
+// parseBBox reads minLon,minLat,maxLon,maxLat (a 6-number box with heights is accepted; heights are ignored).
+func parseBBox(s string) (*geo.BBox, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != 4 && len(parts) != 6 {
+		return nil, badParameter(ParamBBox, fmt.Sprintf("want 4 numbers minLon,minLat,maxLon,maxLat; got %d", len(parts)))
+	}
+	nums := make([]float64, len(parts))
+	for i, p := range parts {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, badParameter(ParamBBox, fmt.Sprintf("%q is not a number", p))
+		}
+		nums[i] = f
+	}
+	b := geo.BBox{MinLon: nums[0], MinLat: nums[1], MaxLon: nums[2], MaxLat: nums[3]}
+	if len(nums) == 6 {
+		b = geo.BBox{MinLon: nums[0], MinLat: nums[1], MaxLon: nums[3], MaxLat: nums[4]}
+	}
+	if err := b.Validate(); err != nil {
+		return nil, badParameter(ParamBBox, err.Error())
+	}
+	return &b, nil
+}
+
+// parseSortBy reads a comma-separated list of properties, each optionally
+// prefixed by + (ascending, the default) or - (descending).
+func parseSortBy(s string, props map[string]data.Property) ([]data.SortKey, error) {
+	var keys []data.SortKey
+	for _, item := range strings.Split(s, ",") {
+		var k data.SortKey
+		item = strings.TrimSpace(item)
+		switch {
+		case strings.HasPrefix(item, "-"):
+			k.Descending, item = true, item[1:]
+		case strings.HasPrefix(item, "+"):
+			item = item[1:]
+		}
+		if p, ok := props[item]; !ok || !p.Sortable {
+			return nil, badParameter(ParamSortBy, fmt.Sprintf("cannot sort by %q; sortable: %s", item, strings.Join(sortableNames(props), ", ")))
+		}
+		k.Property = item
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+func sortableNames(props map[string]data.Property) []string {
+	var names []string
+	for name, p := range props {
+		if p.Sortable {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// parsePropertyList reads the properties= selection: known property names, each once.
+func parsePropertyList(s string, props map[string]data.Property) ([]string, error) {
+	names := []string{}
+	if s == "" {
+		return names, nil
+	}
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		if _, ok := props[name]; !ok {
+			return nil, badParameter(ParamProperties, fmt.Sprintf("unknown property %q", name))
+		}
+		if slices.Contains(names, name) {
+			return nil, badParameter(ParamProperties, fmt.Sprintf("property %q is named twice", name))
+		}
+		names = append(names, name)
+	}
+	return names, nil
+}

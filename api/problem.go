@@ -1,0 +1,87 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/labstack/echo/v4"
+
+	"github.com/petarawan/petarawan/data"
+)
+
+// Problem is an RFC 7807 problem detail; handlers return it as an error.
+type Problem struct {
+	Type      string `json:"type"`
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail,omitempty"`
+	Instance  string `json:"instance,omitempty"`
+	Parameter string `json:"parameter,omitempty"` // the query parameter at fault
+	// retryAfter, when set, is sent as the Retry-After header (seconds).
+	retryAfter string
+}
+
+func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
+
+// badParameter is a 400 naming the query parameter at fault.
+func badParameter(param, detail string) *Problem {
+	return &Problem{Type: "about:blank", Title: "Bad Request", Status: http.StatusBadRequest,
+		Detail: "parameter " + param + ": " + detail, Parameter: param}
+}
+
+func notFound(detail string) *Problem {
+	return &Problem{Type: "about:blank", Title: "Not Found", Status: http.StatusNotFound, Detail: detail}
+}
+
+func unavailable(detail string) *Problem {
+	return &Problem{Type: "about:blank", Title: "Service Unavailable", Status: http.StatusServiceUnavailable, Detail: detail, retryAfter: "5"}
+}
+
+// problemFor turns any error a handler returns into the problem the client sees.
+func problemFor(err error) *Problem {
+	var p *Problem
+	var he *echo.HTTPError
+	var connErr *pgconn.ConnectError
+	switch {
+	case errors.As(err, &p):
+		return p
+	case errors.As(err, &he):
+		detail := http.StatusText(he.Code)
+		if msg, ok := he.Message.(string); ok {
+			detail = msg
+		}
+		return &Problem{Type: "about:blank", Title: http.StatusText(he.Code), Status: he.Code, Detail: detail}
+	case data.IsTimeout(err), errors.Is(err, context.DeadlineExceeded):
+		return unavailable("the query took too long; narrow it (bbox, filters, a smaller limit) or try again")
+	case errors.As(err, &connErr):
+		return unavailable("the database is unreachable; try again shortly")
+	}
+	return &Problem{Type: "about:blank", Title: "Internal Server Error", Status: http.StatusInternalServerError,
+		Detail: "an unexpected error occurred; it has been logged"}
+}
+
+// handleError is Echo's error handler: every failure leaves as problem+json.
+func handleError(log *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed || errors.Is(err, context.Canceled) {
+			return // the client is gone or the body has started: nothing more to say
+		}
+		p := problemFor(err)
+		if p.Status >= 500 {
+			log.Error("request failed", "method", c.Request().Method, "uri", c.Request().RequestURI, "status", p.Status, "err", err)
+		}
+		p.Instance = c.Request().URL.Path
+		if p.retryAfter != "" {
+			c.Response().Header().Set("Retry-After", p.retryAfter)
+		}
+		c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+		c.Response().WriteHeader(p.Status)
+		if c.Request().Method != http.MethodHead {
+			json.NewEncoder(c.Response()).Encode(p)
+		}
+	}
+}

@@ -1,0 +1,54 @@
+// Package api is petarawan's HTTP interface: thin Echo handlers for OGC API -
+// Features over the admin units and their risk scores.
+package api
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/petarawan/petarawan/data"
+	"github.com/petarawan/petarawan/frontend"
+)
+
+// Server holds the API's dependencies.
+type Server struct {
+	store *data.Store
+	log   *slog.Logger
+}
+
+// New builds the Echo application serving the API and its HTML pages.
+func New(store *data.Store, log *slog.Logger) *echo.Echo {
+	s := &Server{store: store, log: log}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = handleError(log)
+	e.Use(middleware.Recover())
+	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+		AllowOrigins: []string{"*"},
+		AllowMethods: []string{http.MethodGet, http.MethodHead, http.MethodOptions},
+	}))
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}))
+
+	e.GET("/", s.landing)
+	e.GET("/conformance", s.conformance)
+	e.GET("/api", s.openAPI)
+	e.GET("/collections", s.collections)
+	e.GET("/collections/:collectionId", s.collection)
+	e.GET("/collections/:collectionId/items", s.items)
+	e.GET("/collections/:collectionId/items/:featureId", s.item)
+	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(frontend.FS))))
+	return e
+}
+
+// writeJSON writes v as JSON without escaping &, < and > (they appear in links).
+func writeJSON(c echo.Context, status int, contentType string, v any) error {
+	c.Response().Header().Set(echo.HeaderContentType, contentType)
+	c.Response().WriteHeader(status)
+	enc := json.NewEncoder(c.Response())
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

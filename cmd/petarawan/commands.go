@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/petarawan/petarawan/data"
+	"github.com/petarawan/petarawan/geo"
+)
+
+func migrate(ctx context.Context, cfg config) error {
+	store, err := cfg.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	applied, err := store.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Println("schema is up to date")
+	} else {
+		fmt.Printf("applied migrations %v\n", applied)
+	}
+	return nil
+}
+
+func importBoundaries(ctx context.Context, cfg config, args []string) error {
+	ifEmpty := len(args) > 0 && args[0] == "--if-empty"
+	if ifEmpty {
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		return fmt.Errorf("import boundaries: name at least one GeoJSON file")
+	}
+	store, err := cfg.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if _, err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	if ifEmpty {
+		n, err := store.UnitCount(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			fmt.Printf("the database already holds %d admin units; nothing imported\n", n)
+			return nil
+		}
+	}
+	var sources []data.BoundarySource
+	for _, path := range args {
+		r, closeFile, err := openBoundaryFile(path)
+		if err != nil {
+			return err
+		}
+		defer closeFile()
+		sources = append(sources, data.BoundarySource{Name: path, Reader: r})
+	}
+	start := time.Now()
+	report, err := store.ImportBoundaries(ctx, sources, func(step string, n int) {
+		if n > 0 {
+			fmt.Fprintf(os.Stderr, "\r%s: %d features", step, n)
+		} else {
+			fmt.Fprintf(os.Stderr, "\n%s", step)
+		}
+	})
+	fmt.Fprintln(os.Stderr)
+	if err != nil {
+		return fmt.Errorf("import failed, database unchanged: %w", err)
+	}
+	for _, r := range report.Repaired {
+		fmt.Printf("repaired %s feature %d (kode %s): %s\n", r.Source, r.Index, r.Code, r.Reason)
+	}
+	for _, l := range geo.Levels {
+		if report.Read[l]+report.Dissolved[l] > 0 {
+			fmt.Printf("%-10s %6d read, %6d dissolved from the level below\n", l, report.Read[l], report.Dissolved[l])
+		}
+	}
+	fmt.Printf("%d inserted, %d updated, %d unchanged, %d geometries repaired in %s\n",
+		report.Inserted, report.Updated, report.Unchanged, len(report.Repaired), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// openBoundaryFile opens a GeoJSON file, gunzipping it when it is gzip-compressed.
+func openBoundaryFile(path string) (io.Reader, func(), error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	br := bufio.NewReaderSize(f, 1<<20)
+	magic, _ := br.Peek(2)
+	if slices.Equal(magic, []byte{0x1f, 0x8b}) {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
+		}
+		return gz, func() { f.Close() }, nil
+	}
+	return br, func() { f.Close() }, nil
+}
+
+func seedDemo(ctx context.Context, cfg config, args []string) error {
+	ifEmpty := len(args) == 1 && args[0] == "--if-empty"
+	if len(args) > 0 && !ifEmpty {
+		return fmt.Errorf("seed demo: unexpected arguments %v", args)
+	}
+	store, err := cfg.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if _, err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	if ifEmpty {
+		n, err := store.ScoreCount(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			fmt.Printf("the database already holds %d risk scores; no demo scores written\n", n)
+			return nil
+		}
+	}
+	start := time.Now()
+	n, err := store.SeedDemo(ctx)
+	if err != nil {
+		return fmt.Errorf("seed demo: %w", err)
+	}
+	fmt.Printf("wrote %d demo risk scores in %s (labelled demo in every response)\n", n, time.Since(start).Round(time.Millisecond))
+	return nil
+}

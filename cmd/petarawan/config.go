@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/petarawan/petarawan/data"
+)
+
+// config is petarawan's configuration, read from the environment.
+type config struct {
+	databaseURL      string
+	addr             string
+	statementTimeout time.Duration
+	maxConns         int32
+}
+
+func configFromEnv() (config, error) {
+	cfg := config{
+		databaseURL:      os.Getenv("DATABASE_URL"),
+		addr:             envOr("PETARAWAN_ADDR", ":8080"),
+		statementTimeout: 10 * time.Second,
+		maxConns:         16,
+	}
+	if v := os.Getenv("PETARAWAN_STATEMENT_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return cfg, fmt.Errorf("PETARAWAN_STATEMENT_TIMEOUT=%q: want a positive duration such as 10s", v)
+		}
+		cfg.statementTimeout = d
+	}
+	if v := os.Getenv("PETARAWAN_MAX_CONNS"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 32)
+		if err != nil || n < 1 {
+			return cfg, fmt.Errorf("PETARAWAN_MAX_CONNS=%q: want a whole number of at least 1", v)
+		}
+		cfg.maxConns = int32(n)
+	}
+	return cfg, nil
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func (c config) open(ctx context.Context) (*data.Store, error) {
+	if c.databaseURL == "" {
+		return nil, fmt.Errorf("DATABASE_URL is not set (make run sets it up; see README.md)")
+	}
+	return data.Open(ctx, c.databaseURL, data.Options{StatementTimeout: c.statementTimeout, MaxConns: c.maxConns})
+}

@@ -1,0 +1,66 @@
+// Command petarawan serves Indonesian desa/kelurahan boundaries joined with
+// election-security risk scores, and manages the data behind them.
+//
+//	petarawan serve                          migrate, then serve the API on $PETARAWAN_ADDR (:8080)
+//	petarawan migrate                        apply pending schema migrations
+//	petarawan import boundaries FILE...      load admin units from GeoJSON (.geojson or .geojson.gz)
+//	petarawan seed demo                      write deterministic demo risk scores
+//
+// The database is $DATABASE_URL.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `usage:
+  petarawan serve                              migrate, then serve the API
+  petarawan migrate                            apply pending schema migrations
+  petarawan import boundaries [--if-empty] FILE...
+                                               load admin units from GeoJSON files (.geojson, .geojson.gz)
+  petarawan seed demo [--if-empty]             write deterministic demo risk scores for every phase
+
+environment:
+  DATABASE_URL                   PostgreSQL/PostGIS connection URL (required)
+  PETARAWAN_ADDR                 listen address (default :8080)
+  PETARAWAN_STATEMENT_TIMEOUT    bound on every query of the API (default 10s)
+  PETARAWAN_MAX_CONNS            database connections of the API (default 16)
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:])
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "petarawan:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	cfg, err := configFromEnv()
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(args) >= 1 && args[0] == "serve":
+		return serve(ctx, cfg)
+	case len(args) >= 1 && args[0] == "migrate":
+		return migrate(ctx, cfg)
+	case len(args) >= 2 && args[0] == "import" && args[1] == "boundaries":
+		return importBoundaries(ctx, cfg, args[2:])
+	case len(args) >= 2 && args[0] == "seed" && args[1] == "demo":
+		return seedDemo(ctx, cfg, args[2:])
+	}
+	return flag.ErrHelp
+}

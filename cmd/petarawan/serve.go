@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/petarawan/petarawan/api"
+)
+
+// shutdownGrace bounds how long in-flight requests may run on after SIGTERM.
+const shutdownGrace = 15 * time.Second
+
+func serve(ctx context.Context, cfg config) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	store, err := cfg.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if _, err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              cfg.addr,
+		Handler:           api.New(store, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	failed := make(chan error, 1)
+	go func() {
+		log.Info("serving", "addr", cfg.addr)
+		failed <- srv.ListenAndServe()
+	}()
+	select {
+	case err := <-failed:
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

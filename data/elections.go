@@ -1,0 +1,46 @@
+package data
+
+import (
+	"context"
+	"time"
+)
+
+// Election is an election with its phases in order.
+type Election struct {
+	Code      string
+	Name      string
+	VotingDay time.Time
+	Phases    []Phase
+}
+
+// Phase is one phase of an election, with its dates (both inclusive).
+type Phase struct {
+	Code     string
+	Name     string
+	StartsOn time.Time
+	EndsOn   time.Time
+}
+
+// Elections lists the elections, latest voting day first, each with its phases in order.
+func (s *Store) Elections(ctx context.Context) ([]Election, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT e.code, e.name, e.voting_day, p.code, p.name, p.starts_on, p.ends_on
+		FROM election e JOIN election_phase p ON p.election_code = e.code
+		ORDER BY e.voting_day DESC, e.code, p.seq`)
+	if err != nil {
+		return nil, err
+	}
+	var out []Election
+	for rows.Next() {
+		var e Election
+		var p Phase
+		if err := rows.Scan(&e.Code, &e.Name, &e.VotingDay, &p.Code, &p.Name, &p.StartsOn, &p.EndsOn); err != nil {
+			return nil, err
+		}
+		if n := len(out); n == 0 || out[n-1].Code != e.Code {
+			out = append(out, e)
+		}
+		out[len(out)-1].Phases = append(out[len(out)-1].Phases, p)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,67 @@
+package geo
+
+import "math"
+
+// Category is the class of a composite risk score.
+type Category string
+
+const (
+	Rendah Category = "rendah"
+	Sedang Category = "sedang"
+	Tinggi Category = "tinggi"
+)
+
+// Categories lists the categories from low to high.
+var Categories = []Category{Rendah, Sedang, Tinggi}
+
+// Thresholds are the lowest scores of the sedang and tinggi categories.
+type Thresholds struct{ Sedang, Tinggi float64 }
+
+// IKP 2024 thresholds (Bawaslu). Bawaslu publishes none below kabupaten/kota,
+// so kecamatan and desa use the kabupaten/kota thresholds.
+var (
+	ProvinsiThresholds  = Thresholds{Sedang: 21.7, Tinggi: 68.5}
+	KabupatenThresholds = Thresholds{Sedang: 13.47, Tinggi: 49.33}
+)
+
+// ThresholdsFor gives the thresholds used at level l.
+func ThresholdsFor(l Level) Thresholds {
+	if l == Provinsi {
+		return ProvinsiThresholds
+	}
+	return KabupatenThresholds
+}
+
+// Categorize classes a score: tinggi at or above t.Tinggi, sedang at or above t.Sedang.
+func (t Thresholds) Categorize(score float64) Category {
+	switch {
+	case score >= t.Tinggi:
+		return Tinggi
+	case score >= t.Sedang:
+		return Sedang
+	default:
+		return Rendah
+	}
+}
+
+// Dimension is one of the four IKP dimensions.
+type Dimension int
+
+const (
+	SocialPolitical Dimension = iota // konteks sosial-politik
+	Administration                   // penyelenggaraan
+	Contestation                     // kontestasi
+	Participation                    // partisipasi
+)
+
+// Dimensions lists the four IKP dimensions in Bawaslu's order.
+var Dimensions = []Dimension{SocialPolitical, Administration, Contestation, Participation}
+
+// Score is a composite risk score with its four dimension scores, all 0-100.
+type Score struct {
+	Composite  float64
+	Dimensions [4]float64
+}
+
+// round2 rounds to the two decimals scores are stored with.
+func round2(x float64) float64 { return math.Round(x*100) / 100 }

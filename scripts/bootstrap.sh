@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Brings up what petarawan needs and prints the DATABASE_URL to use on stdout.
+#   scripts/bootstrap.sh run    PostGIS
+#   scripts/bootstrap.sh test   PostGIS and GDAL (ogr2ogr is the GIS client the tests drive)
+# With DATABASE_URL set, that server is used as it is. Otherwise a project-local
+# cluster lives in .pgdata/ (git-ignored) on port $PGPORT (default 54329); a second
+# call reuses it. Missing Debian packages are installed when running as root.
+set -euo pipefail
+
+mode=${1:-run}
+root=$(cd "$(dirname "$0")/.." && pwd)
+port=${PGPORT:-54329}
+pgbin=/usr/lib/postgresql/15/bin
+pgdata=$root/.pgdata/data
+pgrun=$root/.pgdata/run
+pglog=$root/.pgdata/postgres.log
+
+say() { echo "bootstrap: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+packages=()
+[ -x "$pgbin/initdb" ] || packages+=(postgresql-15)
+[ -f /usr/share/postgresql/15/extension/postgis.control ] || packages+=(postgresql-15-postgis-3)
+command -v psql >/dev/null || packages+=(postgresql-client-15)
+if [ "$mode" = test ]; then
+  command -v ogr2ogr >/dev/null || packages+=(gdal-bin)
+fi
+if [ ${#packages[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    die "missing Debian packages: ${packages[*]}. Install them (sudo apt-get install ${packages[*]}) or set DATABASE_URL to a PostgreSQL 15 server with PostGIS 3."
+  fi
+  say "installing ${packages[*]} (about a minute)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq "${packages[@]}" >&2
+fi
+
+if [ -n "${DATABASE_URL:-}" ]; then
+  psql "$DATABASE_URL" -qAtc 'select 1' >/dev/null || die "cannot connect to DATABASE_URL"
+  echo "$DATABASE_URL"
+  exit 0
+fi
+
+# PostgreSQL refuses to run as root: as root, the cluster belongs to the postgres user.
+as_owner=()
+if [ "$(id -u)" -eq 0 ]; then
+  as_owner=(runuser -u postgres --)
+fi
+
+mkdir -p "$root/.pgdata"
+if [ ${#as_owner[@]} -gt 0 ]; then
+  chown postgres: "$root/.pgdata"
+  "${as_owner[@]}" test -w "$root/.pgdata" ||
+    die "the postgres user cannot reach $root/.pgdata: make the folders above it searchable (chmod o+x) or set DATABASE_URL"
+fi
+
+if [ ! -f "$pgdata/PG_VERSION" ]; then
+  say "creating a PostgreSQL cluster in $pgdata"
+  "${as_owner[@]}" "$pgbin/initdb" -D "$pgdata" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+fi
+"${as_owner[@]}" mkdir -p "$pgrun"
+
+if ! "${as_owner[@]}" "$pgbin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
+  say "starting PostgreSQL on 127.0.0.1:$port (log: $pglog)"
+  "${as_owner[@]}" "$pgbin/pg_ctl" -D "$pgdata" -l "$pglog" -w start \
+    -o "-p $port -k $pgrun -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=512MB" >/dev/null ||
+    die "PostgreSQL did not start; see $pglog"
+fi
+
+url="postgres://postgres@127.0.0.1:$port/petarawan?sslmode=disable"
+if [ "$(psql "postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable" -qAtc "select 1 from pg_database where datname='petarawan'")" != 1 ]; then
+  psql "postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable" -qc 'create database petarawan' >&2
+fi
+echo "$url"
