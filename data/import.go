@@ -1,10 +1,14 @@
 package data
 
 import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -17,6 +21,33 @@ import (
 type BoundarySource struct {
 	Name   string // shown in errors and progress
 	Reader io.Reader
+	closer io.Closer
+}
+
+// OpenBoundaryFile opens a GeoJSON file for import, gunzipping it when it is
+// gzip-compressed (.geojson.gz). Close it after the import.
+func OpenBoundaryFile(path string) (BoundarySource, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return BoundarySource{}, err
+	}
+	br := bufio.NewReaderSize(f, 1<<20)
+	src := BoundarySource{Name: path, Reader: br, closer: f}
+	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+		if src.Reader, err = gzip.NewReader(br); err != nil {
+			f.Close()
+			return BoundarySource{}, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return src, nil
+}
+
+// Close closes the file behind a source opened by OpenBoundaryFile.
+func (b BoundarySource) Close() error {
+	if b.closer == nil {
+		return nil
+	}
+	return b.closer.Close()
 }
 
 // ImportError names the file and feature that made an import fail.
@@ -91,9 +122,9 @@ func (s *Store) ImportBoundaries(ctx context.Context, sources []BoundarySource, 
 	for _, src := range sources {
 		rows := &boundaryRows{src: src, r: geo.NewBoundaryReader(src.Reader), progress: progress, read: report.Read}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_raw"}, importRawColumns, rows); err != nil {
-			var ie *ImportError
-			if errors.As(err, &ie) {
-				return nil, ie
+			// COPY reports a failing source as a server error: give the source's own.
+			if srcErr := rows.Err(); srcErr != nil {
+				return nil, srcErr
 			}
 			return nil, fmt.Errorf("%s: %w", src.Name, err)
 		}
@@ -109,7 +140,14 @@ func (s *Store) ImportBoundaries(ctx context.Context, sources []BoundarySource, 
 		       kecamatan_name, kabupaten_name, provinsi_name, ST_GeomFromWKB(wkb, 4326) AS geom
 		FROM import_raw;
 		DROP TABLE import_raw;
-		CREATE INDEX ON import_unit (level, parent_code)`); err != nil {
+		CREATE INDEX ON import_unit (code);
+		CREATE INDEX ON import_unit (level, parent_code);
+		-- The units as they will be after the import: imported ones replace stored ones.
+		CREATE TEMP VIEW unit_after_import AS
+			SELECT code, level, parent_code, tps_count, geom FROM import_unit
+			UNION ALL
+			SELECT code, level, parent_code, tps_count, geom FROM admin_unit a
+			WHERE NOT EXISTS (SELECT 1 FROM import_unit i WHERE i.code = a.code)`); err != nil {
 		return nil, err
 	}
 	if report.Repaired, err = repairGeometries(ctx, tx); err != nil {
@@ -243,13 +281,17 @@ func repairGeometries(ctx context.Context, tx pgx.Tx) ([]Repair, error) {
 	return repairs, rows.Err()
 }
 
-// dissolve makes the units of level l by merging their children, which must
-// carry the unit's name (as the desa files do in "kecamatan", "kabupaten", "provinsi").
+// dissolve makes the units of level l that the imported units of level l+1
+// belong to, as the union of their children after the import (imported ones,
+// and stored ones the import leaves alone). A unit's name comes from its
+// children's properties ("kecamatan", "kabupaten", "provinsi"), else from the
+// stored unit.
 func dissolve(ctx context.Context, tx pgx.Tx, l geo.Level) (int, error) {
 	nameColumn := map[geo.Level]string{geo.Kecamatan: "kecamatan_name", geo.Kabupaten: "kabupaten_name", geo.Provinsi: "provinsi_name"}[l]
 	rows, err := tx.Query(ctx, `
-		SELECT parent_code, min(`+nameColumn+`), min(source), min(idx)
-		FROM import_unit WHERE level = $1 GROUP BY parent_code ORDER BY parent_code`, int16(l+1))
+		SELECT i.parent_code, coalesce(min(i.`+nameColumn+`), min(a.name)), min(i.source), coalesce(min(i.idx), -1)
+		FROM import_unit i LEFT JOIN admin_unit a ON a.code = i.parent_code
+		WHERE i.level = $1 GROUP BY i.parent_code ORDER BY i.parent_code`, int16(l+1))
 	if err != nil {
 		return 0, err
 	}
@@ -276,14 +318,14 @@ func dissolve(ctx context.Context, tx pgx.Tx, l geo.Level) (int, error) {
 	// slivers between independently simplified neighbours.
 	tag, err := tx.Exec(ctx, `
 		INSERT INTO import_unit (source, idx, code, level, parent_code, kind, name, kabupaten_name, provinsi_name, geom)
-		SELECT 'dissolved', NULL, v.code, $1, nullif(v.parent_code, ''), v.kind, v.name,
-		       c.kabupaten_name, c.provinsi_name, c.geom
+		SELECT 'dissolved', NULL, v.code, $1, nullif(v.parent_code, ''), v.kind, v.name, n.kabupaten_name, n.provinsi_name,
+		       (SELECT ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(ST_SnapToGrid(c.geom, 0.000001))), 3))
+		        FROM unit_after_import c WHERE c.level = $1 + 1 AND c.parent_code = v.code)
 		FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS v(code, parent_code, kind, name)
 		CROSS JOIN LATERAL (
-			SELECT min(kabupaten_name) AS kabupaten_name, min(provinsi_name) AS provinsi_name,
-			       ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(ST_SnapToGrid(geom, 0.000001))), 3)) AS geom
+			SELECT min(kabupaten_name) AS kabupaten_name, min(provinsi_name) AS provinsi_name
 			FROM import_unit WHERE level = $1 + 1 AND parent_code = v.code
-		) c`, int16(l), codes, parents, kinds, names)
+		) n`, int16(l), codes, parents, kinds, names)
 	if err != nil {
 		return 0, fmt.Errorf("dissolve %s: %w", l, err)
 	}
@@ -311,12 +353,12 @@ func checkParents(ctx context.Context, tx pgx.Tx) error {
 }
 
 // upsertUnits writes the imported units. The TPS count of an upper unit is the
-// sum over its desa in the import.
+// sum over its desa after the import.
 func upsertUnits(ctx context.Context, tx pgx.Tx, report *ImportReport) error {
 	if _, err := tx.Exec(ctx, `
 		UPDATE import_unit p SET tps_count = t.total
 		FROM (SELECT a.code, sum(d.tps_count)::int AS total
-		      FROM import_unit d
+		      FROM unit_after_import d
 		      CROSS JOIN LATERAL (VALUES (left(d.code, 2)), (left(d.code, 5)), (left(d.code, 8))) AS a(code)
 		      WHERE d.level = 4 GROUP BY a.code) t
 		WHERE p.code = t.code AND p.level < 4`); err != nil {

@@ -24,6 +24,7 @@ CREATE TABLE admin_unit (
     geom           geometry(MultiPolygon, 4326) NOT NULL CHECK (ST_IsValid(geom) AND NOT ST_IsEmpty(geom))
 );
 CREATE INDEX admin_unit_level_code ON admin_unit (level, code);
+CREATE INDEX admin_unit_parent ON admin_unit (parent_code);
 CREATE INDEX admin_unit_kabupaten ON admin_unit (kabupaten_code);
 CREATE INDEX admin_unit_kecamatan ON admin_unit (kecamatan_code);
 CREATE INDEX admin_unit_geom ON admin_unit USING gist (geom);

@@ -1,14 +1,9 @@
 package main
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/petarawan/petarawan/data"
@@ -61,12 +56,12 @@ func importBoundaries(ctx context.Context, cfg config, args []string) error {
 	}
 	var sources []data.BoundarySource
 	for _, path := range args {
-		r, closeFile, err := openBoundaryFile(path)
+		src, err := data.OpenBoundaryFile(path)
 		if err != nil {
 			return err
 		}
-		defer closeFile()
-		sources = append(sources, data.BoundarySource{Name: path, Reader: r})
+		defer src.Close()
+		sources = append(sources, src)
 	}
 	start := time.Now()
 	report, err := store.ImportBoundaries(ctx, sources, func(step string, n int) {
@@ -91,25 +86,6 @@ func importBoundaries(ctx context.Context, cfg config, args []string) error {
 	fmt.Printf("%d inserted, %d updated, %d unchanged, %d geometries repaired in %s\n",
 		report.Inserted, report.Updated, report.Unchanged, len(report.Repaired), time.Since(start).Round(time.Millisecond))
 	return nil
-}
-
-// openBoundaryFile opens a GeoJSON file, gunzipping it when it is gzip-compressed.
-func openBoundaryFile(path string) (io.Reader, func(), error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	br := bufio.NewReaderSize(f, 1<<20)
-	magic, _ := br.Peek(2)
-	if slices.Equal(magic, []byte{0x1f, 0x8b}) {
-		gz, err := gzip.NewReader(br)
-		if err != nil {
-			f.Close()
-			return nil, nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
-		}
-		return gz, func() { f.Close() }, nil
-	}
-	return br, func() { f.Close() }, nil
 }
 
 func seedDemo(ctx context.Context, cfg config, args []string) error {

@@ -1,0 +1,166 @@
+// Package datatest gives tests real PostGIS databases: fresh ones, and one
+// loaded with the bundled Banten sample shared by the tests of a package.
+//
+// The server is $PETARAWAN_TEST_DATABASE_URL (make test sets it up); its role
+// must be allowed to create databases. Without it the tests skip, except
+// under CI, where they fail.
+package datatest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/petarawan/petarawan/data"
+)
+
+// EnvURL names the variable holding the test server's URL.
+const EnvURL = "PETARAWAN_TEST_DATABASE_URL"
+
+// BantenFiles are the bundled sample's boundary files.
+func BantenFiles() []string {
+	dir := filepath.Join(RepoRoot(), "testdata", "banten")
+	return []string{filepath.Join(dir, "desa.geojson.gz"), filepath.Join(dir, "kecamatan.geojson.gz"), filepath.Join(dir, "kabupaten.geojson.gz")}
+}
+
+// RepoRoot is the repository's top folder.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+func serverURL(tb testing.TB) string {
+	u := os.Getenv(EnvURL)
+	if u == "" {
+		if os.Getenv("CI") != "" {
+			tb.Fatalf("%s is not set: CI must run the database tests (make test sets it)", EnvURL)
+		}
+		tb.Skipf("%s is not set: run make test to get a PostGIS for this test", EnvURL)
+	}
+	return u
+}
+
+// NewDatabase creates an empty database, migrated, and drops it when the test ends.
+func NewDatabase(tb testing.TB) string {
+	dbURL, drop, err := createDatabase(serverURL(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(drop)
+	store := Open(tb, dbURL)
+	if _, err := store.Migrate(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return dbURL
+}
+
+// Open connects a store to dbURL and closes it when the test ends.
+func Open(tb testing.TB, dbURL string, opts ...data.Options) *data.Store {
+	opt := data.Options{StatementTimeout: 30 * time.Second}
+	if len(opts) > 0 {
+		opt = opts[0]
+	}
+	store, err := data.Open(context.Background(), dbURL, opt)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(store.Close)
+	return store
+}
+
+func createDatabase(server string) (string, func(), error) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, server)
+	if err != nil {
+		return "", nil, err
+	}
+	defer conn.Close(ctx)
+	suffix := make([]byte, 6)
+	rand.Read(suffix)
+	name := "petarawan_test_" + hex.EncodeToString(suffix)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", nil, err
+	}
+	u, err := url.Parse(server)
+	if err != nil {
+		return "", nil, err
+	}
+	u.Path = "/" + name
+	drop := func() {
+		conn, err := pgx.Connect(ctx, server)
+		if err != nil {
+			return
+		}
+		defer conn.Close(ctx)
+		conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	}
+	return u.String(), drop, nil
+}
+
+var banten struct {
+	once sync.Once
+	url  string
+	drop func()
+	err  error
+}
+
+// Banten returns the URL of a database holding the Banten sample and its demo
+// scores, created once per test binary; call Main from TestMain to drop it.
+func Banten(tb testing.TB) string {
+	server := serverURL(tb)
+	banten.once.Do(func() {
+		banten.url, banten.drop, banten.err = createDatabase(server)
+		if banten.err != nil {
+			return
+		}
+		banten.err = load(banten.url)
+	})
+	if banten.err != nil {
+		tb.Fatalf("loading the Banten sample: %v", banten.err)
+	}
+	return banten.url
+}
+
+func load(dbURL string) error {
+	ctx := context.Background()
+	store, err := data.Open(ctx, dbURL, data.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if _, err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	var sources []data.BoundarySource
+	for _, path := range BantenFiles() {
+		src, err := data.OpenBoundaryFile(path)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		sources = append(sources, src)
+	}
+	if _, err := store.ImportBoundaries(ctx, sources, nil); err != nil {
+		return err
+	}
+	_, err = store.SeedDemo(ctx)
+	return err
+}
+
+// Main runs the tests, then drops the shared Banten database.
+func Main(m *testing.M) {
+	code := m.Run()
+	if banten.drop != nil {
+		banten.drop()
+	}
+	os.Exit(code)
+}
