@@ -1,6 +1,9 @@
 package geo
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // BBox is a lon/lat bounding box in CRS84.
 type BBox struct{ MinLon, MinLat, MaxLon, MaxLat float64 }
@@ -8,6 +11,11 @@ type BBox struct{ MinLon, MinLat, MaxLon, MaxLat float64 }
 // Validate checks that the box lies on the globe and is not inverted.
 // A box crossing the antimeridian (MinLon > MaxLon) is refused: Indonesia does not need it.
 func (b BBox) Validate() error {
+	for _, v := range []float64{b.MinLon, b.MinLat, b.MaxLon, b.MaxLat} {
+		if math.IsNaN(v) {
+			return fmt.Errorf("coordinates must be numbers, not NaN")
+		}
+	}
 	switch {
 	case b.MinLon < -180 || b.MaxLon > 180 || b.MinLon > 180 || b.MaxLon < -180:
 		return fmt.Errorf("longitudes must be between -180 and 180")

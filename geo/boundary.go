@@ -211,7 +211,7 @@ func boundaryFromFeature(f *geojson.FeatureOf[boundaryProperties]) (Boundary, er
 		if a.level >= level {
 			continue
 		}
-		if a.code != nil && Code(*a.code) != code.Ancestor(a.level) {
+		if a.code != nil && !sameCode(*a.code, code.Ancestor(a.level)) {
 			return b, fmt.Errorf("kode_%s %q does not match the code's own %s %s", a.level, *a.code, a.level, code.Ancestor(a.level))
 		}
 		if a.name != nil && *a.name != "" {
@@ -230,6 +230,12 @@ func boundaryFromFeature(f *geojson.FeatureOf[boundaryProperties]) (Boundary, er
 		return b, fmt.Errorf("geometry is a %s; want Polygon or MultiPolygon", f.Geometry.GeoJSONType())
 	}
 	return b, checkPolygons(b.Geometry)
+}
+
+// sameCode tells whether s, with or without dots, is the code c.
+func sameCode(s string, c Code) bool {
+	parsed, err := ParseCode(s)
+	return err == nil && parsed == c
 }
 
 func isDotted(s string) bool { return len(s) <= 2 || slices.Contains([]byte(s), '.') }
