@@ -61,10 +61,13 @@ fi
 "${as_owner[@]}" mkdir -p "$pgrun"
 
 if ! "${as_owner[@]}" "$pgbin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    die "port $port is taken by another server (another checkout's cluster?): stop it, or choose a port with PGPORT=NNNNN"
+  fi
   say "starting PostgreSQL on 127.0.0.1:$port (log: $pglog)"
   "${as_owner[@]}" "$pgbin/pg_ctl" -D "$pgdata" -l "$pglog" -w start \
     -o "-p $port -k $pgrun -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=512MB" >/dev/null ||
-    die "PostgreSQL did not start; see $pglog"
+    { tail -5 "$pglog" >&2; die "PostgreSQL did not start; see $pglog"; }
 fi
 
 url="postgres://postgres@127.0.0.1:$port/petarawan?sslmode=disable"
