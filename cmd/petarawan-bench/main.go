@@ -1,0 +1,185 @@
+// Command petarawan-bench is the load run behind make bench: it sends items
+// requests to a running petarawan and, beside them, runs the same feature
+// queries against PostGIS through the data package alone, so the figures show
+// what the HTTP server adds over the database's own time.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/petarawan/petarawan/data"
+	"github.com/petarawan/petarawan/geo"
+)
+
+// scenario is one kind of request, as an HTTP query and as the equivalent feature query.
+type scenario struct {
+	name  string
+	pages func(i int) (query string, q data.FeatureQuery)
+}
+
+func main() {
+	apiURL := flag.String("api", "http://127.0.0.1:18080", "petarawan's base URL")
+	dbURL := flag.String("db", os.Getenv("DATABASE_URL"), "the database petarawan serves")
+	duration := flag.Duration("duration", 10*time.Second, "length of each run")
+	concurrency := flag.Int("concurrency", 4, "requests in flight")
+	label := flag.String("label", "", "name of the data set, for the report")
+	flag.Parse()
+	if err := run(*apiURL, *dbURL, *duration, *concurrency, *label); err != nil {
+		fmt.Fprintln(os.Stderr, "petarawan-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(apiURL, dbURL string, duration time.Duration, concurrency int, label string) error {
+	ctx := context.Background()
+	store, err := data.Open(ctx, dbURL, data.Options{StatementTimeout: time.Minute, MaxConns: int32(concurrency)})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	elections, err := store.Elections(ctx)
+	if err != nil || len(elections) == 0 {
+		return fmt.Errorf("no elections: %v", err)
+	}
+	election, phase := elections[0].Code, elections[0].Phases[len(elections[0].Phases)-1].Code
+	extents, err := store.Extents(ctx)
+	if err != nil {
+		return err
+	}
+	desa := extents[geo.Desa]
+	base := data.FeatureQuery{Level: geo.Desa, Election: election, Phase: phase}
+	pageScenario := func(limit int) scenario {
+		pages := int(desa.Count) / limit
+		return scenario{fmt.Sprintf("items limit=%d", limit), func(i int) (string, data.FeatureQuery) {
+			q := base
+			q.Limit, q.Offset = limit, (i%pages)*limit
+			return fmt.Sprintf("/collections/desa/items?limit=%d&offset=%d", q.Limit, q.Offset), q
+		}}
+	}
+	// bbox: boxes of 0.1 x 0.1 degrees on a grid over the data's extent (about 40-50 Banten desa each).
+	bboxScenario := scenario{"bbox 0.1 deg", func(i int) (string, data.FeatureQuery) {
+		cols := int((desa.BBox.MaxLon - desa.BBox.MinLon) / 0.1)
+		rows := int((desa.BBox.MaxLat - desa.BBox.MinLat) / 0.1)
+		cell := (i * 7919) % (cols * rows)
+		b := geo.BBox{MinLon: desa.BBox.MinLon + float64(cell%cols)*0.1, MinLat: desa.BBox.MinLat + float64(cell/cols)*0.1}
+		b.MaxLon, b.MaxLat = b.MinLon+0.1, b.MinLat+0.1
+		q := base
+		q.BBox, q.Limit = &b, 10000
+		return fmt.Sprintf("/collections/desa/items?limit=10000&bbox=%g,%g,%g,%g", b.MinLon, b.MinLat, b.MaxLon, b.MaxLat), q
+	}}
+
+	fmt.Printf("\n%s: %d desa, %d requests in flight, %s per run\n", label, desa.Count, concurrency, duration)
+	fmt.Printf("%-16s %-8s %9s %9s %9s %9s %11s\n", "request", "via", "req/s", "p50 ms", "p95 ms", "p99 ms", "MB/s")
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency}}
+	for _, sc := range []scenario{pageScenario(100), pageScenario(500), bboxScenario} {
+		viaSQL := measure(duration, concurrency, func(i int) (int64, error) {
+			_, q := sc.pages(i)
+			return queryFeatures(ctx, store, q)
+		})
+		viaHTTP := measure(duration, concurrency, func(i int) (int64, error) {
+			path, _ := sc.pages(i)
+			return fetch(client, apiURL+path)
+		})
+		viaSQL.print(sc.name, "PostGIS")
+		viaHTTP.print(sc.name, "HTTP")
+		fmt.Printf("%-16s %-8s %+8.0f%% (p50), %+.0f%% (p95)\n", "", "added", 100*(viaHTTP.p(50)/viaSQL.p(50)-1), 100*(viaHTTP.p(95)/viaSQL.p(95)-1))
+	}
+	return nil
+}
+
+// queryFeatures runs the count and page queries the API runs and reads every feature.
+func queryFeatures(ctx context.Context, store *data.Store, q data.FeatureQuery) (int64, error) {
+	_, rows, err := store.Features(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for rows.Next() {
+		n += int64(len(rows.Feature()))
+	}
+	return n, rows.Close()
+}
+
+func fetch(client *http.Client, url string) (int64, error) {
+	res, err := client.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	n, err := io.Copy(io.Discard, res.Body)
+	if err == nil && res.StatusCode != http.StatusOK {
+		err = fmt.Errorf("GET %s: %s", url, res.Status)
+	}
+	return n, err
+}
+
+type result struct {
+	latencies []time.Duration
+	bytes     int64
+	errors    int
+	elapsed   time.Duration
+}
+
+// measure runs op from concurrency workers for duration, after a short warm-up.
+func measure(duration time.Duration, concurrency int, op func(i int) (int64, error)) result {
+	for i := range concurrency {
+		op(i)
+	}
+	var mu sync.Mutex
+	var res result
+	var wg sync.WaitGroup
+	start := time.Now()
+	next := 0
+	for range concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Since(start) < duration {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				t0 := time.Now()
+				n, err := op(i)
+				d := time.Since(t0)
+				mu.Lock()
+				res.latencies = append(res.latencies, d)
+				res.bytes += n
+				if err != nil {
+					res.errors++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	slices.Sort(res.latencies)
+	return res
+}
+
+// p is the q-th percentile latency in milliseconds.
+func (r result) p(q float64) float64 {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	i := int(float64(len(r.latencies)-1) * q / 100)
+	return float64(r.latencies[i].Microseconds()) / 1000
+}
+
+func (r result) print(name, via string) {
+	secs := r.elapsed.Seconds()
+	fmt.Printf("%-16s %-8s %9.1f %9.1f %9.1f %9.1f %11.1f", name, via, float64(len(r.latencies))/secs, r.p(50), r.p(95), r.p(99), float64(r.bytes)/secs/1e6)
+	if r.errors > 0 {
+		fmt.Printf("  %d errors", r.errors)
+	}
+	fmt.Println()
+}

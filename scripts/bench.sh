@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# make bench: a load run on loopback against a petarawan serving Banten (and
+# all of Indonesia when ../shared/data/indonesia/desa.geojson.gz is present),
+# printing req/s and p50/p95/p99 beside PostGIS's own time for the same queries.
+# Each data set gets its own database (petarawan_bench_*), loaded once.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+server_url=$(scripts/bootstrap.sh run)
+national=${PETARAWAN_NATIONAL_FILE:-$root/../shared/data/indonesia/desa.geojson.gz}
+port=${BENCH_PORT:-18080}
+duration=${BENCH_DURATION:-10s}
+go build -o bin/petarawan ./cmd/petarawan
+go build -o bin/petarawan-bench ./cmd/petarawan-bench
+
+db_url() { echo "$server_url" | sed -E "s#/[^/?]+(\?|$)#/$1\1#"; }
+
+ensure_db() { # name files...
+  local name=$1; shift
+  local url; url=$(db_url "$name")
+  if [ "$(psql "$server_url" -qAtc "select 1 from pg_database where datname = '$name'")" != 1 ]; then
+    psql "$server_url" -qc "create database $name"
+    echo "== importing into $name: $*"
+    local start=$SECONDS
+    DATABASE_URL=$url /usr/bin/time -f "import: %e s wall, %M KB max RSS" bin/petarawan import boundaries "$@"
+    echo "import took $((SECONDS - start)) s"
+    DATABASE_URL=$url /usr/bin/time -f "seed demo: %e s wall, %M KB max RSS" bin/petarawan seed demo
+  fi
+}
+
+bench() { # name label
+  local url; url=$(db_url "$1")
+  DATABASE_URL=$url PETARAWAN_ADDR=127.0.0.1:$port PETARAWAN_STATEMENT_TIMEOUT=60s bin/petarawan serve 2>/dev/null &
+  local pid=$!
+  trap 'kill $pid 2>/dev/null' EXIT
+  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/conformance" >/dev/null && break; sleep 0.2; done
+  bin/petarawan-bench -api "http://127.0.0.1:$port" -db "$url" -duration "$duration" -label "$2"
+  kill $pid; wait $pid 2>/dev/null || true
+  trap - EXIT
+}
+
+ensure_db petarawan_bench_banten testdata/banten/desa.geojson.gz testdata/banten/kecamatan.geojson.gz testdata/banten/kabupaten.geojson.gz
+bench petarawan_bench_banten "Banten"
+if [ -f "$national" ]; then
+  ensure_db petarawan_bench_indonesia "$national"
+  bench petarawan_bench_indonesia "Indonesia"
+else
+  echo "national file $national is absent: Indonesia skipped"
+fi
