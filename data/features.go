@@ -238,9 +238,14 @@ func (s *Store) Features(ctx context.Context, q FeatureQuery) (matched int64, ro
 	from := featureFrom(q.Level)
 	batch := &pgx.Batch{}
 	batch.Queue(`SELECT count(*) FROM `+from+` WHERE `+where, args...)
+	// The page's codes first, then their JSON: OFFSET would otherwise build
+	// the GeoJSON of every skipped row too.
 	pageArgs := append(append([]any{}, args...), q.Limit, q.Offset)
-	batch.Queue(fmt.Sprintf(`SELECT %s, coalesce(r.demo, false) FROM %s WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d`,
-		feature, from, where, order, len(args)+1, len(args)+2), pageArgs...)
+	batch.Queue(fmt.Sprintf(`
+		SELECT %s, coalesce(r.demo, false) FROM %s
+		WHERE u.code IN (SELECT u.code FROM %s WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d)
+		ORDER BY %s`,
+		feature, from, from, where, order, len(args)+1, len(args)+2, order), pageArgs...)
 	br := s.pool.SendBatch(ctx, batch)
 	if err := br.QueryRow().Scan(&matched); err != nil {
 		br.Close()
