@@ -213,7 +213,7 @@ func (b *boundaryRows) Next() bool {
 		f.TPSCount, f.KPUCode2024, name(geo.Kecamatan), name(geo.Kabupaten), name(geo.Provinsi), geom}
 	b.read[f.Code.Level()]++
 	b.n++
-	if b.n%1000 == 0 {
+	if b.n%10000 == 0 {
 		b.progress("reading "+b.src.Name, b.n)
 	}
 	return true
@@ -314,12 +314,12 @@ func dissolve(ctx context.Context, tx pgx.Tx, l geo.Level) (int, error) {
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	// Snapping to the files' 1e-6 grid first keeps GEOS from failing on the
-	// slivers between independently simplified neighbours.
+	// A union on the files' 1e-6 grid (snap-rounding overlay) keeps GEOS from
+	// failing on the slivers between independently simplified neighbours.
 	tag, err := tx.Exec(ctx, `
 		INSERT INTO import_unit (source, idx, code, level, parent_code, kind, name, kabupaten_name, provinsi_name, geom)
 		SELECT 'dissolved', NULL, v.code, $1, nullif(v.parent_code, ''), v.kind, v.name, n.kabupaten_name, n.provinsi_name,
-		       (SELECT ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(ST_SnapToGrid(c.geom, 0.000001))), 3))
+		       (SELECT ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(c.geom, 0.000001)), 3))
 		        FROM unit_after_import c WHERE c.level = $1 + 1 AND c.parent_code = v.code)
 		FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS v(code, parent_code, kind, name)
 		CROSS JOIN LATERAL (

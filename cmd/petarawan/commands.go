@@ -65,13 +65,13 @@ func importBoundaries(ctx context.Context, cfg config, args []string) error {
 	}
 	start := time.Now()
 	report, err := store.ImportBoundaries(ctx, sources, func(step string, n int) {
+		elapsed := time.Since(start).Round(time.Second)
 		if n > 0 {
-			fmt.Fprintf(os.Stderr, "\r%s: %d features", step, n)
+			fmt.Fprintf(os.Stderr, "%6s  %s: %d features\n", elapsed, step, n)
 		} else {
-			fmt.Fprintf(os.Stderr, "\n%s", step)
+			fmt.Fprintf(os.Stderr, "%6s  %s\n", elapsed, step)
 		}
 	})
-	fmt.Fprintln(os.Stderr)
 	if err != nil {
 		return fmt.Errorf("import failed, database unchanged: %w", err)
 	}
