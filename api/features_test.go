@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 
@@ -408,5 +409,17 @@ func TestOpenAPIDeclaresTheFiltersGDALPushesDown(t *testing.T) {
 	}
 	if !strings.HasPrefix(doc.OpenAPI, "3.0") {
 		t.Errorf("openapi %q", doc.OpenAPI)
+	}
+}
+
+func TestOpenAPIDocumentIsValidOpenAPI30(t *testing.T) {
+	srv := newServer(t)
+	res := get(t, srv.URL+"/api")
+	doc, err := openapi3.NewLoader().LoadFromData(res.body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(t.Context()); err != nil {
+		t.Errorf("the OpenAPI document is invalid: %v", err)
 	}
 }
