@@ -20,10 +20,12 @@ run: $(BIN)
 	exec $(BIN) serve
 
 # The same bootstrap (plus GDAL), then every test against a real PostGIS.
+# Packages run one at a time: they share the cluster, and the load tests
+# (aborted requests, timeouts) should not overlap the import tests.
 test:
 	PETARAWAN_TEST_DATABASE_URL=$$(scripts/bootstrap.sh test); export PETARAWAN_TEST_DATABASE_URL; \
 	go vet ./...; \
-	go test -count=1 -timeout 12m ./...
+	go test -count=1 -p 1 -timeout 12m ./...
 
 # Load run on loopback: items pages and a bbox query, beside PostGIS's own time for the same SQL.
 bench: $(BIN)

@@ -237,7 +237,12 @@ func (s *Store) Features(ctx context.Context, q FeatureQuery) (matched int64, ro
 	}
 	from := featureFrom(q.Level)
 	batch := &pgx.Batch{}
-	batch.Queue(`SELECT count(*) FROM `+from+` WHERE `+where, args...)
+	if q.BBox == nil && len(q.Filters) == 0 {
+		// The whole level: its count is kept by the import.
+		batch.Queue(`SELECT coalesce((SELECT unit_count FROM admin_level_summary WHERE level = $1), 0)`, int16(q.Level))
+	} else {
+		batch.Queue(`SELECT count(*) FROM `+from+` WHERE `+where, args...)
+	}
 	// The page's codes first, then their JSON: OFFSET would otherwise build
 	// the GeoJSON of every skipped row too.
 	pageArgs := append(append([]any{}, args...), q.Limit, q.Offset)

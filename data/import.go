@@ -172,7 +172,19 @@ func (s *Store) ImportBoundaries(ctx context.Context, sources []BoundarySource, 
 	if _, err := tx.Exec(ctx, `REFRESH MATERIALIZED VIEW admin_level_summary`); err != nil {
 		return nil, err
 	}
-	return report, tx.Commit(ctx)
+	if err := tx.Commit(ctx); err != nil {
+		return nil, err
+	}
+	progress("analyzing", 0)
+	return report, s.vacuumAnalyze(ctx, "admin_unit")
+}
+
+// vacuumAnalyze refreshes the planner's statistics and the visibility map
+// after a bulk write, so that counts and pages use index-only scans at once
+// rather than after autovacuum comes by.
+func (s *Store) vacuumAnalyze(ctx context.Context, table string) error {
+	_, err := s.pool.Exec(ctx, `VACUUM (ANALYZE) `+pgx.Identifier{table}.Sanitize())
+	return err
 }
 
 var importRawColumns = []string{"source", "idx", "code", "level", "parent_code", "kind", "name",

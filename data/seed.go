@@ -92,7 +92,10 @@ func (s *Store) SeedDemo(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return int(tag.RowsAffected()), tx.Commit(ctx)
+	if err := tx.Commit(ctx); err != nil {
+		return 0, err
+	}
+	return int(tag.RowsAffected()), s.vacuumAnalyze(ctx, "risk_score")
 }
 
 var riskScoreColumns = []string{"unit_code", "election_code", "phase_code", "score", "category",
