@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -21,8 +22,34 @@ type Phase struct {
 	EndsOn   time.Time
 }
 
-// Elections lists the elections, latest voting day first, each with its phases in order.
+// electionsTTL bounds how long Elections answers from memory. Elections
+// change only by migration, so a running server sees a new one this late at most.
+const electionsTTL = 30 * time.Second
+
+type electionCache struct {
+	mu      sync.Mutex
+	list    []Election
+	fetched time.Time
+}
+
+// Elections lists the elections, latest voting day first, each with its
+// phases in order. Every request asks for them, so they are kept in memory
+// for electionsTTL.
 func (s *Store) Elections(ctx context.Context) ([]Election, error) {
+	s.elections.mu.Lock()
+	defer s.elections.mu.Unlock()
+	if s.elections.list != nil && time.Since(s.elections.fetched) < electionsTTL {
+		return s.elections.list, nil
+	}
+	list, err := s.queryElections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.elections.list, s.elections.fetched = list, time.Now()
+	return list, nil
+}
+
+func (s *Store) queryElections(ctx context.Context) ([]Election, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT e.code, e.name, e.voting_day, p.code, p.name, p.starts_on, p.ends_on
 		FROM election e JOIN election_phase p ON p.election_code = e.code

@@ -196,15 +196,19 @@ func (f *FeatureRows) Next() bool {
 	if !f.rows.Next() {
 		return false
 	}
-	if err := f.rows.Scan(&f.json, &f.demo); err != nil {
-		f.err = err
+	// The raw column bytes, without a copy: text arrives as is, and the
+	// boolean as one byte in binary format or "t"/"f" in text format.
+	values := f.rows.RawValues()
+	if len(values) != 2 || len(values[1]) != 1 {
+		f.err = fmt.Errorf("feature row: unexpected columns")
 		f.rows.Close()
 		return false
 	}
+	f.json, f.demo = values[0], values[1][0] == 1 || values[1][0] == 't'
 	return true
 }
 
-// Feature is the current feature as GeoJSON; the bytes are valid until the next call to Next.
+// Feature is the current feature as GeoJSON; the bytes are valid only until the next call to Next.
 func (f *FeatureRows) Feature() []byte { return f.json }
 
 // Demo tells whether the current feature's score is demo data.

@@ -21,7 +21,8 @@ import (
 
 // Store reads and writes petarawan's data in PostGIS.
 type Store struct {
-	pool *pgxpool.Pool
+	pool      *pgxpool.Pool
+	elections electionCache
 }
 
 // Options tune the connection pool.

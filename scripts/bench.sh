@@ -10,6 +10,7 @@ server_url=$(scripts/bootstrap.sh run)
 national=${PETARAWAN_NATIONAL_FILE:-$root/../shared/data/indonesia/desa.geojson.gz}
 port=${BENCH_PORT:-18080}
 duration=${BENCH_DURATION:-10s}
+concurrency=${BENCH_CONCURRENCY:-4}
 go build -o bin/petarawan ./cmd/petarawan
 go build -o bin/petarawan-bench ./cmd/petarawan-bench
 
@@ -34,7 +35,7 @@ bench() { # name label
   local pid=$!
   trap 'kill $pid 2>/dev/null' EXIT
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/conformance" >/dev/null && break; sleep 0.2; done
-  bin/petarawan-bench -api "http://127.0.0.1:$port" -db "$url" -duration "$duration" -label "$2"
+  bin/petarawan-bench -api "http://127.0.0.1:$port" -db "$url" -duration "$duration" -concurrency "$concurrency" -label "$2"
   kill $pid; wait $pid 2>/dev/null || true
   trap - EXIT
 }
