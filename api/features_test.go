@@ -423,3 +423,41 @@ func TestOpenAPIDocumentIsValidOpenAPI30(t *testing.T) {
 		t.Errorf("the OpenAPI document is invalid: %v", err)
 	}
 }
+
+func TestElectionPhaseIsChosenByNameByDateOrTheLatest(t *testing.T) {
+	srv := newServer(t)
+	phaseOf := func(query string) string {
+		fc := getFeatures(t, srv.URL+"/collections/desa/items?limit=1&"+query)
+		return fc.Features[0].Properties["phase"].(string)
+	}
+	// Pemilu 2024 (DOMAIN.md): kampanye 28 Nov 2023 - 10 Feb 2024; masa tenang 11-13 Feb;
+	// pemungutan suara 14 Feb; penghitungan 14-15 Feb; rekapitulasi 15 Feb - 20 Mar.
+	cases := map[string]string{
+		"":                                     "rekapitulasi",
+		"election=pemilu-2024":                 "rekapitulasi",
+		"phase=kampanye":                       "kampanye",
+		"datetime=2023-11-28":                  "kampanye",
+		"datetime=2024-02-12":                  "masa_tenang",
+		"datetime=2024-02-14":                  "pemungutan_suara",
+		"datetime=2024-03-20":                  "rekapitulasi",
+		"datetime=2024-02-13T18:00:00Z":        "pemungutan_suara", // 01:00 WIB on the 14th
+		"datetime=2024-02-13T18:00:00%2B07:00": "masa_tenang",
+	}
+	for query, want := range cases {
+		if got := phaseOf(query); got != want {
+			t.Errorf("%q: phase %s, want %s", query, got, want)
+		}
+	}
+	// Scores differ between phases: the phase really selects other rows.
+	a := getFeatures(t, srv.URL+"/collections/desa/items?code=36.01.01.2001&phase=kampanye")
+	b := getFeatures(t, srv.URL+"/collections/desa/items?code=36.01.01.2001&phase=masa_tenang")
+	if a.Features[0].Properties["score"] == b.Features[0].Properties["score"] {
+		t.Error("kampanye and masa_tenang give the same score")
+	}
+	for _, bad := range []string{"datetime=2025-06-01", "datetime=2024-02-01/2024-02-20", "datetime=yesterday", "datetime=2024-02-12&phase=kampanye"} {
+		res := get(t, srv.URL+"/collections/desa/items?"+bad)
+		if res.status != 400 || !strings.Contains(string(res.body), `"parameter":"datetime"`) {
+			t.Errorf("%s: %d %s", bad, res.status, res.body)
+		}
+	}
+}

@@ -193,9 +193,17 @@ func (s *Server) collection(c echo.Context) error {
 	return writeJSON(c, http.StatusOK, MediaJSON, s.collectionInfo(baseURL(c.Request()), l, ext, ok))
 }
 
-// resolvePhase checks the election and phase asked for; empty means the
-// latest election and its last phase.
-func (s *Server) resolvePhase(c echo.Context, election, phase string) (string, string, error) {
+// phaseSelection is what a request says about which scores to join.
+type phaseSelection struct{ election, phase, datetime string }
+
+func phaseSelectionOf(c echo.Context) phaseSelection {
+	return phaseSelection{c.QueryParam(ParamElection), c.QueryParam(ParamPhase), c.QueryParam(ParamDatetime)}
+}
+
+// resolvePhase picks the election and phase whose scores a request joins: as
+// named, or the phase containing datetime (in the latest election that has
+// one), or by default the latest election's last phase.
+func (s *Server) resolvePhase(c echo.Context, sel phaseSelection) (string, string, error) {
 	elections, err := s.store.Elections(c.Request().Context())
 	if err != nil {
 		return "", "", err
@@ -203,31 +211,71 @@ func (s *Server) resolvePhase(c echo.Context, election, phase string) (string, s
 	if len(elections) == 0 {
 		return "", "", unavailable("no election is defined; run petarawan migrate")
 	}
-	e := elections[0]
-	if election != "" {
+	if sel.phase != "" && sel.datetime != "" {
+		return "", "", badParameter(ParamDatetime, "give phase or datetime, not both")
+	}
+	candidates := elections
+	if sel.election != "" {
 		var codes []string
-		found := false
-		for _, x := range elections {
-			codes = append(codes, x.Code)
-			if x.Code == election {
-				e, found = x, true
+		candidates = nil
+		for _, e := range elections {
+			codes = append(codes, e.Code)
+			if e.Code == sel.election {
+				candidates = []data.Election{e}
 			}
 		}
-		if !found {
-			return "", "", badParameter(ParamElection, fmt.Sprintf("unknown election %q; known: %s", election, strings.Join(codes, ", ")))
+		if candidates == nil {
+			return "", "", badParameter(ParamElection, fmt.Sprintf("unknown election %q; known: %s", sel.election, strings.Join(codes, ", ")))
 		}
 	}
-	if phase == "" {
+	if sel.datetime != "" {
+		day, err := parseDatetime(sel.datetime)
+		if err != nil {
+			return "", "", err
+		}
+		var spans []string
+		for _, e := range candidates {
+			for _, p := range e.Phases {
+				if !day.Before(p.StartsOn) && !day.After(p.EndsOn) {
+					return e.Code, p.Code, nil
+				}
+			}
+			spans = append(spans, fmt.Sprintf("%s runs %s to %s", e.Code, e.Phases[0].StartsOn.Format(time.DateOnly), e.Phases[len(e.Phases)-1].EndsOn.Format(time.DateOnly)))
+		}
+		return "", "", badParameter(ParamDatetime, fmt.Sprintf("no election phase contains %s (%s)", day.Format(time.DateOnly), strings.Join(spans, "; ")))
+	}
+	e := candidates[0]
+	if sel.phase == "" {
 		return e.Code, e.Phases[len(e.Phases)-1].Code, nil
 	}
 	var codes []string
 	for _, p := range e.Phases {
-		if p.Code == phase {
-			return e.Code, phase, nil
+		if p.Code == sel.phase {
+			return e.Code, p.Code, nil
 		}
 		codes = append(codes, p.Code)
 	}
-	return "", "", badParameter(ParamPhase, fmt.Sprintf("election %s has no phase %q; phases: %s", e.Code, phase, strings.Join(codes, ", ")))
+	return "", "", badParameter(ParamPhase, fmt.Sprintf("election %s has no phase %q; phases: %s", e.Code, sel.phase, strings.Join(codes, ", ")))
+}
+
+// wib is Western Indonesia Time (UTC+7), the KPU's reference for the phase dates.
+var wib = time.FixedZone("WIB", 7*3600)
+
+// parseDatetime reads an OGC datetime instant, a date (2024-02-14) or a date-time
+// (2024-02-14T09:00:00+07:00), as the calendar day in WIB.
+func parseDatetime(s string) (time.Time, error) {
+	if strings.Contains(s, "/") {
+		return time.Time{}, badParameter(ParamDatetime, "intervals are not supported: give one date or date-time, which selects the election phase containing it")
+	}
+	if d, err := time.Parse(time.DateOnly, s); err == nil {
+		return d, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, badParameter(ParamDatetime, fmt.Sprintf("%q is neither a date (2024-02-14) nor an RFC 3339 date-time", s))
+	}
+	y, m, d := t.In(wib).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
 }
 
 func (s *Server) items(c echo.Context) error {
@@ -240,7 +288,7 @@ func (s *Server) items(c echo.Context) error {
 		return err
 	}
 	q := &req.query
-	if q.Election, q.Phase, err = s.resolvePhase(c, req.election, req.phase); err != nil {
+	if q.Election, q.Phase, err = s.resolvePhase(c, phaseSelectionOf(c)); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
@@ -324,7 +372,7 @@ func (s *Server) item(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := onlyParams(c, ParamElection, ParamPhase, ParamFormat); err != nil {
+	if err := onlyParams(c, ParamElection, ParamPhase, ParamDatetime, ParamFormat); err != nil {
 		return err
 	}
 	fid := c.Param("featureId")
@@ -332,7 +380,7 @@ func (s *Server) item(c echo.Context) error {
 	if err != nil || code.Level() != l {
 		return notFound(fmt.Sprintf("no %s with id %q; ids are codes with or without dots, e.g. %s", l, fid, exampleCode(l)))
 	}
-	election, phase, err := s.resolvePhase(c, c.QueryParam(ParamElection), c.QueryParam(ParamPhase))
+	election, phase, err := s.resolvePhase(c, phaseSelectionOf(c))
 	if err != nil {
 		return err
 	}

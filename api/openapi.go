@@ -24,7 +24,7 @@ func openAPIDocument(base string) object {
 		id := l.String()
 		paths["/collections/"+id] = getOp("Metadata of "+collectionTitles[l], "collection_"+id,
 			jsonResponse("the collection's metadata"), ref("f"))
-		params := []any{ref(ParamBBox), ref(ParamLimit), ref(ParamOffset), sortByParam(l), propertiesParam(l), ref(ParamElection), ref(ParamPhase), ref("f")}
+		params := []any{ref(ParamBBox), ref(ParamLimit), ref(ParamOffset), sortByParam(l), propertiesParam(l), ref(ParamElection), ref(ParamPhase), ref(ParamDatetime), ref("f")}
 		for _, p := range data.Properties(l) {
 			if p.Filter {
 				params = append(params, filterParam(p))
@@ -37,7 +37,7 @@ func openAPIDocument(base string) object {
 				"name": "featureId", "in": "path", "required": true,
 				"description": "the Kemendagri code with or without dots (" + string(exampleCode(l)) + " or " + strconv.FormatInt(exampleCode(l).ID(), 10) + ")",
 				"schema":      object{"type": "string"},
-			}, ref(ParamElection), ref(ParamPhase), ref("f"))
+			}, ref(ParamElection), ref(ParamPhase), ref(ParamDatetime), ref("f"))
 	}
 	return object{
 		"openapi": "3.0.3",
@@ -59,6 +59,8 @@ func openAPIDocument(base string) object {
 				ParamElection: queryParam(ParamElection, "election of the scores, e.g. pemilu-2024 (default: the latest)",
 					object{"type": "string"}, "", false),
 				ParamPhase: queryParam(ParamPhase, "phase of the election: kampanye, masa_tenang, pemungutan_suara, penghitungan, rekapitulasi (default: the last)",
+					object{"type": "string"}, "", false),
+				ParamDatetime: queryParam(ParamDatetime, "a date (2024-02-12) or RFC 3339 date-time: the scores of the election phase containing it (dates in WIB); instead of phase",
 					object{"type": "string"}, "", false),
 				"f": queryParam(ParamFormat, "response format", object{"type": "string", "enum": []string{"json", "geojson", "html"}}, "", false),
 			},

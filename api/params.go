@@ -21,6 +21,7 @@ const (
 	ParamProperties = "properties"
 	ParamElection   = "election"
 	ParamPhase      = "phase"
+	ParamDatetime   = "datetime"
 	ParamFormat     = "f"
 )
 
@@ -33,13 +34,11 @@ const (
 )
 
 // itemsParams are the parameters items accepts besides the filters of each collection.
-var itemsParams = []string{ParamBBox, ParamLimit, ParamOffset, ParamSortBy, ParamProperties, ParamElection, ParamPhase, ParamFormat}
+var itemsParams = []string{ParamBBox, ParamLimit, ParamOffset, ParamSortBy, ParamProperties, ParamElection, ParamPhase, ParamDatetime, ParamFormat}
 
 // itemsRequest is a parsed and validated items request.
 type itemsRequest struct {
-	query    data.FeatureQuery
-	election string // as asked; "" for the default
-	phase    string
+	query data.FeatureQuery
 	// notices tell the client how the request was read where that may surprise it.
 	notices []string
 }
@@ -101,7 +100,6 @@ func parseItems(level geo.Level, q url.Values) (*itemsRequest, error) {
 	if f := q.Get(ParamFormat); q.Has(ParamFormat) && f != "json" && f != "geojson" {
 		return nil, badParameter(ParamFormat, fmt.Sprintf("format %q is not offered; use json or geojson", f))
 	}
-	req.election, req.phase = q.Get(ParamElection), q.Get(ParamPhase)
 	for _, p := range props {
 		if v, ok := q[p.Name]; ok && p.Filter {
 			if req.query.Filters[p.Name], err = parseFilter(p, v[0]); err != nil {
