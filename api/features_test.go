@@ -263,18 +263,7 @@ func TestEveryFeatureCarriesEveryPropertyNullsIncluded(t *testing.T) {
 	// A database without scores: the score properties must be there, as null.
 	dbURL := datatest.NewDatabase(t)
 	store := datatest.Open(t, dbURL)
-	var sources []data.BoundarySource
-	for _, path := range datatest.BantenFiles() {
-		src, err := data.OpenBoundaryFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer src.Close()
-		sources = append(sources, src)
-	}
-	if _, err := store.ImportBoundaries(t.Context(), sources, nil); err != nil {
-		t.Fatal(err)
-	}
+	datatest.ImportBanten(t, store)
 	unscored := serve(t, store)
 	scored := newServer(t)
 	for _, l := range geo.Levels {

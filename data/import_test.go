@@ -13,28 +13,10 @@ import (
 	"github.com/petarawan/petarawan/geo"
 )
 
-func importBanten(t *testing.T, store *data.Store) *data.ImportReport {
-	t.Helper()
-	var sources []data.BoundarySource
-	for _, path := range datatest.BantenFiles() {
-		src, err := data.OpenBoundaryFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer src.Close()
-		sources = append(sources, src)
-	}
-	report, err := store.ImportBoundaries(context.Background(), sources, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return report
-}
-
 func TestImportBantenLoadsEveryLevelWithTheSourcesFigures(t *testing.T) {
 	dbURL := datatest.NewDatabase(t)
 	store := datatest.Open(t, dbURL)
-	report := importBanten(t, store)
+	report := datatest.ImportBanten(t, store)
 
 	// shared/data/README.md: 1,552 desa/kelurahan, 155 kecamatan, 8 kabupaten/kota; no provinsi file, so it is dissolved.
 	want := map[geo.Level][2]int{geo.Desa: {1552, 0}, geo.Kecamatan: {155, 0}, geo.Kabupaten: {8, 0}, geo.Provinsi: {0, 1}}
@@ -108,10 +90,10 @@ func TestImportBantenLoadsEveryLevelWithTheSourcesFigures(t *testing.T) {
 func TestReimportChangesNothing(t *testing.T) {
 	dbURL := datatest.NewDatabase(t)
 	store := datatest.Open(t, dbURL)
-	importBanten(t, store)
+	datatest.ImportBanten(t, store)
 	conn := connect(t, dbURL)
 	before := databaseState(t, conn)
-	report := importBanten(t, store)
+	report := datatest.ImportBanten(t, store)
 	if report.Inserted != 0 || report.Updated != 0 || report.Unchanged != 1716 {
 		t.Errorf("re-import: %d inserted, %d updated, %d unchanged; want 0, 0, 1716", report.Inserted, report.Updated, report.Unchanged)
 	}
@@ -145,7 +127,7 @@ func source(name, body string) data.BoundarySource {
 func TestImportFailuresLeaveTheDatabaseUnchanged(t *testing.T) {
 	dbURL := datatest.NewDatabase(t)
 	store := datatest.Open(t, dbURL)
-	importBanten(t, store)
+	datatest.ImportBanten(t, store)
 	conn := connect(t, dbURL)
 	before := databaseState(t, conn)
 

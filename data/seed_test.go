@@ -10,7 +10,7 @@ import (
 func TestSeedDemoScoresEveryUnitInEveryPhaseAsDemo(t *testing.T) {
 	dbURL := datatest.NewDatabase(t)
 	store := datatest.Open(t, dbURL)
-	importBanten(t, store)
+	datatest.ImportBanten(t, store)
 	n, err := store.SeedDemo(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +52,7 @@ func TestSeedDemoScoresEveryUnitInEveryPhaseAsDemo(t *testing.T) {
 func TestSeedDemoIsDeterministicAndKeepsRealScores(t *testing.T) {
 	dbURL := datatest.NewDatabase(t)
 	store := datatest.Open(t, dbURL)
-	importBanten(t, store)
+	datatest.ImportBanten(t, store)
 	ctx := context.Background()
 	if _, err := store.SeedDemo(ctx); err != nil {
 		t.Fatal(err)

@@ -11,15 +11,11 @@ import (
 )
 
 func migrate(ctx context.Context, cfg config) error {
-	store, err := cfg.open(ctx)
+	store, applied, err := cfg.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	applied, err := store.Migrate(ctx)
-	if err != nil {
-		return err
-	}
+	store.Close()
 	if len(applied) == 0 {
 		fmt.Println("schema is up to date")
 	} else {
@@ -36,14 +32,11 @@ func importBoundaries(ctx context.Context, cfg config, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("import boundaries: name at least one GeoJSON file")
 	}
-	store, err := cfg.open(ctx)
+	store, _, err := cfg.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
-		return err
-	}
 	if ifEmpty {
 		n, err := store.UnitCount(ctx)
 		if err != nil {
@@ -93,14 +86,11 @@ func seedDemo(ctx context.Context, cfg config, args []string) error {
 	if len(args) > 0 && !ifEmpty {
 		return fmt.Errorf("seed demo: unexpected arguments %v", args)
 	}
-	store, err := cfg.open(ctx)
+	store, _, err := cfg.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
-		return err
-	}
 	if ifEmpty {
 		n, err := store.ScoreCount(ctx)
 		if err != nil {

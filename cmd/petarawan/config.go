@@ -49,9 +49,20 @@ func envOr(name, fallback string) string {
 	return fallback
 }
 
-func (c config) open(ctx context.Context) (*data.Store, error) {
+// openMigrated connects to the database and applies pending migrations,
+// returning their versions; every subcommand starts so.
+func (c config) openMigrated(ctx context.Context) (*data.Store, []int64, error) {
 	if c.databaseURL == "" {
-		return nil, fmt.Errorf("DATABASE_URL is not set (make run sets it up; see README.md)")
+		return nil, nil, fmt.Errorf("DATABASE_URL is not set (make run sets it up; see README.md)")
 	}
-	return data.Open(ctx, c.databaseURL, data.Options{StatementTimeout: c.statementTimeout, MaxConns: c.maxConns})
+	store, err := data.Open(ctx, c.databaseURL, data.Options{StatementTimeout: c.statementTimeout, MaxConns: c.maxConns})
+	if err != nil {
+		return nil, nil, err
+	}
+	applied, err := store.Migrate(ctx)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return store, applied, nil
 }

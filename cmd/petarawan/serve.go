@@ -17,14 +17,11 @@ const shutdownGrace = 15 * time.Second
 
 func serve(ctx context.Context, cfg config) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	store, err := cfg.open(ctx)
+	store, _, err := cfg.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
-		return err
-	}
 	srv := &http.Server{
 		Addr:              cfg.addr,
 		Handler:           api.New(store, log),

@@ -140,20 +140,34 @@ func load(dbURL string) error {
 	if _, err := store.Migrate(ctx); err != nil {
 		return err
 	}
-	var sources []data.BoundarySource
-	for _, path := range BantenFiles() {
-		src, err := data.OpenBoundaryFile(path)
-		if err != nil {
-			return err
-		}
-		defer src.Close()
-		sources = append(sources, src)
-	}
-	if _, err := store.ImportBoundaries(ctx, sources, nil); err != nil {
+	if _, err := importBanten(store); err != nil {
 		return err
 	}
 	_, err = store.SeedDemo(ctx)
 	return err
+}
+
+// ImportBanten imports the bundled Banten files into store.
+func ImportBanten(tb testing.TB, store *data.Store) *data.ImportReport {
+	tb.Helper()
+	report, err := importBanten(store)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return report
+}
+
+func importBanten(store *data.Store) (*data.ImportReport, error) {
+	var sources []data.BoundarySource
+	for _, path := range BantenFiles() {
+		src, err := data.OpenBoundaryFile(path)
+		if err != nil {
+			return nil, err
+		}
+		defer src.Close()
+		sources = append(sources, src)
+	}
+	return store.ImportBoundaries(context.Background(), sources, nil)
 }
 
 // Main runs the tests, then drops the shared Banten database.
