@@ -450,3 +450,22 @@ func TestElectionPhaseIsChosenByNameByDateOrTheLatest(t *testing.T) {
 		}
 	}
 }
+
+func TestCollectionTemporalExtentSpansTheElectionPhases(t *testing.T) {
+	srv := newServer(t)
+	var info struct {
+		Extent struct {
+			Temporal struct {
+				Interval [][]string `json:"interval"`
+			} `json:"temporal"`
+		} `json:"extent"`
+	}
+	if err := json.Unmarshal(get(t, srv.URL+"/collections/kecamatan").body, &info); err != nil {
+		t.Fatal(err)
+	}
+	// Pemilu 2024 runs from kampanye (28 Nov 2023) to the end of rekapitulasi (20 Mar 2024), WIB.
+	want := []string{"2023-11-28T00:00:00+07:00", "2024-03-20T23:59:59+07:00"}
+	if len(info.Extent.Temporal.Interval) != 1 || !slices.Equal(info.Extent.Temporal.Interval[0], want) {
+		t.Errorf("temporal extent %v, want %v", info.Extent.Temporal.Interval, want)
+	}
+}

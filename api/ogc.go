@@ -118,49 +118,69 @@ type collectionInfo struct {
 	Attribution string         `json:"attribution"`
 	ItemType    string         `json:"itemType"`
 	CRS         []string       `json:"crs"`
-	Extent      map[string]any `json:"extent,omitempty"`
+	Extent      map[string]any `json:"extent"`
 	Links       []Link         `json:"links"`
 }
 
-func (s *Server) collectionInfo(base string, l geo.Level, ext data.Extent, ok bool) collectionInfo {
-	href := base + "/collections/" + l.String()
-	info := collectionInfo{
-		ID:    l.String(),
-		Title: collectionTitles[l],
-		Description: fmt.Sprintf("%s with Kemendagri codes, TPS counts and risk scores for an election phase "+
-			"(parameters election and phase; default: the latest). %s", collectionTitles[l], DemoNotice),
-		Attribution: Attribution,
-		ItemType:    "feature",
-		CRS:         []string{crs84},
-		Links: []Link{
-			{Href: href, Rel: RelSelf, Type: MediaJSON, Title: "this collection"},
-			{Href: href + "/items", Rel: RelItems, Type: MediaGeoJSON, Title: "the features"},
-		},
+// describeCollections gives the metadata of every collection: extents in
+// space (the stored units) and in time (the phases of the elections scored).
+func (s *Server) describeCollections(c echo.Context) ([]collectionInfo, error) {
+	ctx := c.Request().Context()
+	extents, err := s.store.Extents(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if ok {
-		b := ext.BBox
-		info.Extent = map[string]any{"spatial": map[string]any{
-			"bbox": [][]float64{{b.MinLon, b.MinLat, b.MaxLon, b.MaxLat}},
-			"crs":  crs84,
-		}}
+	elections, err := s.store.Elections(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return info
+	var interval []string
+	for _, e := range elections {
+		start, end := e.Phases[0].StartsOn.Format(time.DateOnly), e.Phases[len(e.Phases)-1].EndsOn.Format(time.DateOnly)
+		if interval == nil {
+			interval = []string{start, end}
+		}
+		interval[0], interval[1] = min(interval[0], start), max(interval[1], end)
+	}
+	base := baseURL(c.Request())
+	var infos []collectionInfo
+	for _, l := range geo.Levels {
+		href := base + "/collections/" + l.String()
+		info := collectionInfo{
+			ID:    l.String(),
+			Title: collectionTitles[l],
+			Description: fmt.Sprintf("%s with Kemendagri codes, TPS counts and risk scores for an election phase "+
+				"(parameters election and phase or datetime; default: the latest). %s", collectionTitles[l], DemoNotice),
+			Attribution: Attribution,
+			ItemType:    "feature",
+			CRS:         []string{crs84},
+			Extent:      map[string]any{},
+			Links: []Link{
+				{Href: href, Rel: RelSelf, Type: MediaJSON, Title: "this collection"},
+				{Href: href + "/items", Rel: RelItems, Type: MediaGeoJSON, Title: "the features"},
+			},
+		}
+		if ext, ok := extents[l]; ok {
+			b := ext.BBox
+			info.Extent["spatial"] = map[string]any{"bbox": [][]float64{{b.MinLon, b.MinLat, b.MaxLon, b.MaxLat}}, "crs": crs84}
+		}
+		if interval != nil {
+			info.Extent["temporal"] = map[string]any{"interval": [][]string{{interval[0] + "T00:00:00+07:00", interval[1] + "T23:59:59+07:00"}}}
+		}
+		infos = append(infos, info)
+	}
+	return infos, nil
 }
 
 func (s *Server) collections(c echo.Context) error {
 	if err := onlyParams(c, ParamFormat); err != nil {
 		return err
 	}
-	extents, err := s.store.Extents(c.Request().Context())
+	infos, err := s.describeCollections(c)
 	if err != nil {
 		return err
 	}
 	base := baseURL(c.Request())
-	var infos []collectionInfo
-	for _, l := range geo.Levels {
-		ext, ok := extents[l]
-		infos = append(infos, s.collectionInfo(base, l, ext, ok))
-	}
 	return writeJSON(c, http.StatusOK, MediaJSON, map[string]any{
 		"collections": infos,
 		"links":       []Link{{Href: base + "/collections", Rel: RelSelf, Type: MediaJSON, Title: "collections"}},
@@ -185,12 +205,11 @@ func (s *Server) collection(c echo.Context) error {
 	if err := onlyParams(c, ParamFormat); err != nil {
 		return err
 	}
-	extents, err := s.store.Extents(c.Request().Context())
+	infos, err := s.describeCollections(c)
 	if err != nil {
 		return err
 	}
-	ext, ok := extents[l]
-	return writeJSON(c, http.StatusOK, MediaJSON, s.collectionInfo(baseURL(c.Request()), l, ext, ok))
+	return writeJSON(c, http.StatusOK, MediaJSON, infos[l-1])
 }
 
 // phaseSelection is what a request says about which scores to join.
