@@ -11,7 +11,6 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/petarawan/petarawan/data"
-	"github.com/petarawan/petarawan/frontend"
 )
 
 // Server holds the API's dependencies.
@@ -41,7 +40,6 @@ func New(store *data.Store, log *slog.Logger) *echo.Echo {
 	e.GET("/collections/:collectionId", s.collection)
 	e.GET("/collections/:collectionId/items", s.items)
 	e.GET("/collections/:collectionId/items/:featureId", s.item)
-	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(frontend.FS))))
 	return e
 }
 
