@@ -86,6 +86,8 @@ func (br *BoundaryReader) Next() bool {
 		br.done = true
 		if _, err := br.dec.Token(); err != nil { // the closing ]
 			br.err = fmt.Errorf("after feature %d: %w", br.index, err)
+		} else {
+			br.err = br.checkTail()
 		}
 		return false
 	}
@@ -125,34 +127,65 @@ func (br *BoundaryReader) seekFeatures() error {
 	} else if tok != json.Delim('{') {
 		return fmt.Errorf("not a GeoJSON FeatureCollection: the file does not start with an object")
 	}
+	found, err := br.readMembers()
+	if err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf(`no "features" array`)
+	}
+	return nil
+}
+
+// checkTail reads the members after the features array, which a file may
+// put there too, and the end of the file.
+func (br *BoundaryReader) checkTail() error {
+	if found, err := br.readMembers(); err != nil {
+		return err
+	} else if found {
+		return fmt.Errorf(`a second "features" array`)
+	}
+	if _, err := br.dec.Token(); err != nil { // the closing }
+		return fmt.Errorf("after the features: %w", err)
+	}
+	if _, err := br.dec.Token(); err != io.EOF {
+		return fmt.Errorf("data after the end of the FeatureCollection")
+	}
+	return nil
+}
+
+// readMembers checks the FeatureCollection's members up to the "features"
+// array (then found is true, and the decoder stands at its first element) or
+// to the end of the object.
+func (br *BoundaryReader) readMembers() (found bool, err error) {
 	for br.dec.More() {
 		tok, err := br.dec.Token()
 		if err != nil {
-			return fmt.Errorf("not a GeoJSON FeatureCollection: %w", err)
+			return false, fmt.Errorf("not a GeoJSON FeatureCollection: %w", err)
 		}
 		switch tok {
 		case "features":
 			if tok, err := br.dec.Token(); err != nil || tok != json.Delim('[') {
-				return fmt.Errorf(`"features" is not an array`)
+				return false, fmt.Errorf(`"features" is not an array`)
 			}
-			return nil
+			return true, nil
 		case "type":
 			var t string
 			if err := br.dec.Decode(&t); err != nil || t != "FeatureCollection" {
-				return fmt.Errorf(`"type" is %q; want "FeatureCollection"`, t)
+				return false, fmt.Errorf(`"type" is %q; want "FeatureCollection"`, t)
 			}
 		case "crs":
 			if err := br.checkCRS(); err != nil {
-				return err
+				return false, err
 			}
 		default:
 			var skip json.RawMessage
 			if err := br.dec.Decode(&skip); err != nil {
-				return fmt.Errorf("not a GeoJSON FeatureCollection: %w", err)
+				return false, fmt.Errorf("not a GeoJSON FeatureCollection: %w", err)
 			}
 		}
 	}
-	return fmt.Errorf(`no "features" array`)
+	return false, nil
 }
 
 // lonLatCRSNames are the names of coordinate systems with lon/lat axes in degrees on WGS 84.

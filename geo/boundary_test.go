@@ -321,3 +321,24 @@ func TestBoundaryReaderEmptyFeaturesGivesNothingAndNoError(t *testing.T) {
 		}
 	}
 }
+
+func TestBoundaryReaderChecksTheMembersAfterTheFeatures(t *testing.T) {
+	good := goodFeature("1001")
+	refused := []struct {
+		name, src, mentions string
+	}{
+		{"type after the features", `{"features":[` + good + `],"type":"Topology"}`, "FeatureCollection"},
+		{"crs after the features", `{"features":[` + good + `],"crs":{"type":"name","properties":{"name":"EPSG:3857"}}}`, "3857"},
+		{"a second features array", `{"type":"FeatureCollection","features":[` + good + `],"features":[]}`, "second"},
+		{"data after the collection", collection(good) + `{"type":"FeatureCollection"}`, "after the end"},
+	}
+	for _, c := range refused {
+		if _, _, err := readBoundaries(c.src); err == nil || !strings.Contains(err.Error(), c.mentions) {
+			t.Errorf("%s: got %v, want an error mentioning %q", c.name, err, c.mentions)
+		}
+	}
+	accepted := `{"features":[` + good + `],"type":"FeatureCollection","name":"desa","bbox":[105,-7,107,-5]}` + "\n"
+	if got, _, err := readBoundaries(accepted); err != nil || len(got) != 1 {
+		t.Errorf("members after the features: %d boundaries, %v", len(got), err)
+	}
+}
