@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/petarawan/petarawan/data"
 	"github.com/petarawan/petarawan/data/datatest"
 )
@@ -20,6 +18,7 @@ import (
 // must answer the next 100 at once.
 func TestAbortedRequestsLeaveTheServiceHealthy(t *testing.T) {
 	srv := newServer(t, data.Options{StatementTimeout: 10 * time.Second, MaxConns: 8})
+	started := postmasterStart(t)
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	rng := rand.New(rand.NewPCG(1, 2))
 	delays := make([]time.Duration, 200)
@@ -56,8 +55,15 @@ func TestAbortedRequestsLeaveTheServiceHealthy(t *testing.T) {
 	close(work)
 	wg.Wait()
 
+	if restarted := postmasterStart(t); restarted != started {
+		// PostgreSQL 15 / PostGIS 3.3 on Debian 12 has been seen to abort a backend
+		// ("malloc(): ... corrupted") while cancelling these queries, which restarts
+		// every session. The service must come back all the same.
+		t.Logf("PostgreSQL restarted during the aborts (a backend crashed); checking that the service recovers")
+	}
+
 	// Every aborted query must end in the database too, not run on.
-	conn, err := pgx.Connect(context.Background(), datatest.Banten(t))
+	conn, err := datatest.Connect(datatest.Banten(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,4 +113,19 @@ func TestAbortedRequestsLeaveTheServiceHealthy(t *testing.T) {
 	for err := range errs {
 		t.Errorf("a request after the aborts failed: %v", err)
 	}
+}
+
+// postmasterStart is when the test cluster last (re)started.
+func postmasterStart(t *testing.T) time.Time {
+	t.Helper()
+	conn, err := datatest.Connect(datatest.Banten(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var at time.Time
+	if err := conn.QueryRow(context.Background(), `SELECT pg_postmaster_start_time()`).Scan(&at); err != nil {
+		t.Fatal(err)
+	}
+	return at
 }

@@ -14,7 +14,7 @@ func TestMain(m *testing.M) { datatest.Main(m) }
 // connect opens a plain connection for the checks a test makes behind the store's back.
 func connect(t *testing.T, dbURL string) *pgx.Conn {
 	t.Helper()
-	conn, err := pgx.Connect(context.Background(), dbURL)
+	conn, err := datatest.Connect(dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}

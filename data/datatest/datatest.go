@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/petarawan/petarawan/data"
 )
@@ -69,7 +71,11 @@ func Open(tb testing.TB, dbURL string, opts ...data.Options) *data.Store {
 	if len(opts) > 0 {
 		opt = opts[0]
 	}
-	store, err := data.Open(context.Background(), dbURL, opt)
+	var store *data.Store
+	err := whileStarting(func() (err error) {
+		store, err = data.Open(context.Background(), dbURL, opt)
+		return err
+	})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -79,7 +85,7 @@ func Open(tb testing.TB, dbURL string, opts ...data.Options) *data.Store {
 
 func createDatabase(server string) (string, func(), error) {
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, server)
+	conn, err := Connect(server)
 	if err != nil {
 		return "", nil, err
 	}
@@ -96,7 +102,7 @@ func createDatabase(server string) (string, func(), error) {
 	}
 	u.Path = "/" + name
 	drop := func() {
-		conn, err := pgx.Connect(ctx, server)
+		conn, err := Connect(server)
 		if err != nil {
 			return
 		}
@@ -132,7 +138,11 @@ func Banten(tb testing.TB) string {
 
 func load(dbURL string) error {
 	ctx := context.Background()
-	store, err := data.Open(ctx, dbURL, data.Options{})
+	var store *data.Store
+	err := whileStarting(func() (err error) {
+		store, err = data.Open(ctx, dbURL, data.Options{})
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -177,4 +187,31 @@ func Main(m *testing.M) {
 		banten.drop()
 	}
 	os.Exit(code)
+}
+
+// Connect opens a plain connection to dbURL, for the checks a test makes
+// behind the store's back.
+func Connect(dbURL string) (*pgx.Conn, error) {
+	var conn *pgx.Conn
+	err := whileStarting(func() (err error) {
+		conn, err = pgx.Connect(context.Background(), dbURL)
+		return err
+	})
+	return conn, err
+}
+
+// whileStarting retries connect for up to 30 s while the server is starting
+// or recovering: the test cluster is shared by every package, and PostgreSQL
+// restarts all its sessions when one backend crashes (see README, "Known
+// problems").
+func whileStarting(connect func() error) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := connect()
+		var pgErr *pgconn.PgError
+		if err == nil || !errors.As(err, &pgErr) || pgErr.Code != "57P03" || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
