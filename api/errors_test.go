@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/petarawan/petarawan/data"
+	"github.com/petarawan/petarawan/data/datatest"
 )
 
 func TestBadInputGetsAProblemNamingTheParameter(t *testing.T) {
@@ -109,5 +110,32 @@ func TestAQueryOverTheStatementTimeoutGetsA503Problem(t *testing.T) {
 	}
 	if !strings.Contains(string(res.body), "too long") {
 		t.Errorf("problem %s does not say the query took too long", res.body)
+	}
+}
+
+func TestADroppedDatabaseSessionGivesA503ThenService(t *testing.T) {
+	srv := newServer(t, data.Options{StatementTimeout: 10 * time.Second, MaxConns: 2})
+	if res := get(t, srv.URL+"/collections/desa/items?limit=5"); res.status != 200 {
+		t.Fatalf("warm-up: %d", res.status)
+	}
+	// What a database restart does to the pool's sessions.
+	conn, err := datatest.Connect(datatest.Banten(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(t.Context())
+	if _, err := conn.Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE application_name = 'petarawan' AND datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
+		t.Fatal(err)
+	}
+	res := get(t, srv.URL+"/collections/desa/items?limit=5")
+	t.Logf("right after the drop: %d %s", res.status, res.body)
+	if res.status != 200 && (res.status != 503 || res.header.Get("Retry-After") == "" || res.header.Get("Content-Type") != "application/problem+json") {
+		t.Errorf("right after the sessions were dropped: %d %s, want 200 or a 503 problem with Retry-After", res.status, res.body)
+	}
+	for i := range 3 {
+		if res := get(t, srv.URL+"/collections/desa/items?limit=5"); res.status != 200 {
+			t.Errorf("request %d after the drop: %d %s", i, res.status, res.body)
+		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/labstack/echo/v4"
 
 	"github.com/petarawan/petarawan/data"
@@ -45,7 +44,6 @@ func unavailable(detail string) *Problem {
 func problemFor(err error) *Problem {
 	var p *Problem
 	var he *echo.HTTPError
-	var connErr *pgconn.ConnectError
 	switch {
 	case errors.As(err, &p):
 		return p
@@ -57,7 +55,7 @@ func problemFor(err error) *Problem {
 		return &Problem{Type: "about:blank", Title: http.StatusText(he.Code), Status: he.Code, Detail: detail}
 	case data.IsTimeout(err), errors.Is(err, context.DeadlineExceeded):
 		return unavailable("the query took too long; narrow it (bbox, filters, a smaller limit) or try again")
-	case errors.As(err, &connErr):
+	case data.IsUnavailable(err):
 		return unavailable("the database is unreachable; try again shortly")
 	}
 	return &Problem{Type: "about:blank", Title: "Internal Server Error", Status: http.StatusInternalServerError,
