@@ -33,5 +33,7 @@ bench: $(BIN)
 
 # Stops the project-local cluster and removes it with the build output.
 clean:
-	-runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D .pgdata/data stop 2>/dev/null || /usr/lib/postgresql/15/bin/pg_ctl -D .pgdata/data stop
-	rm -rf .pgdata bin
+	-pgdata=$$(readlink -f .pgdata)/data; \
+	if [ "$$(id -u)" -eq 0 ]; then runuser -u postgres -- env -C / /usr/lib/postgresql/15/bin/pg_ctl -D "$$pgdata" stop; \
+	else /usr/lib/postgresql/15/bin/pg_ctl -D "$$pgdata" stop; fi
+	rm -rf "$$(readlink -f .pgdata)" .pgdata bin

@@ -11,9 +11,6 @@ mode=${1:-run}
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${PGPORT:-54329}
 pgbin=/usr/lib/postgresql/15/bin
-pgdata=$root/.pgdata/data
-pgrun=$root/.pgdata/run
-pglog=$root/.pgdata/postgres.log
 
 say() { echo "bootstrap: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -41,18 +38,32 @@ if [ -n "${DATABASE_URL:-}" ]; then
   exit 0
 fi
 
-# PostgreSQL refuses to run as root: as root, the cluster belongs to the postgres user.
+# PostgreSQL refuses to run as root: as root, the cluster belongs to the postgres user
+# (run from / so that it never needs to enter a folder it may not read).
 as_owner=()
 if [ "$(id -u)" -eq 0 ]; then
-  as_owner=(runuser -u postgres --)
+  as_owner=(runuser -u postgres -- env -C /)
 fi
 
-mkdir -p "$root/.pgdata"
-if [ ${#as_owner[@]} -gt 0 ]; then
-  chown postgres: "$root/.pgdata"
-  "${as_owner[@]}" test -w "$root/.pgdata" ||
-    die "the postgres user cannot reach $root/.pgdata: make the folders above it searchable (chmod o+x) or set DATABASE_URL"
+pgbase=$root/.pgdata
+if [ ${#as_owner[@]} -gt 0 ] && [ ! -e "$pgbase" ] && ! runuser -u postgres -- test -x "$root"; then
+  # A checkout the postgres user cannot enter (under /root, say): keep the
+  # cluster outside it, reached through the .pgdata link.
+  outside=/var/tmp/petarawan-$(printf %s "$root" | md5sum | cut -c1-12)
+  say "the postgres user cannot enter $root: the cluster lives in $outside (linked as .pgdata)"
+  mkdir -p "$outside"
+  ln -s "$outside" "$pgbase"
 fi
+mkdir -p "$pgbase"
+if [ ${#as_owner[@]} -gt 0 ]; then
+  chown postgres: "$(readlink -f "$pgbase")"
+  "${as_owner[@]}" test -w "$(readlink -f "$pgbase")" ||
+    die "the postgres user cannot write $pgbase: make the folders above it searchable (chmod o+x) or set DATABASE_URL"
+fi
+pgbase=$(readlink -f "$pgbase")
+pgdata=$pgbase/data
+pgrun=$pgbase/run
+pglog=$pgbase/postgres.log
 
 if [ ! -f "$pgdata/PG_VERSION" ]; then
   say "creating a PostgreSQL cluster in $pgdata"
