@@ -17,7 +17,7 @@ die() { say "$*"; exit 1; }
 
 packages=()
 [ -x "$pgbin/initdb" ] || packages+=(postgresql-15)
-[ -f /usr/share/postgresql/15/extension/postgis.control ] || packages+=(postgresql-15-postgis-3)
+[ -f /usr/lib/postgresql/15/lib/postgis-3.so ] || packages+=(postgresql-15-postgis-3)
 command -v psql >/dev/null || packages+=(postgresql-client-15)
 if [ "$mode" = test ]; then
   command -v ogr2ogr >/dev/null || packages+=(gdal-bin)
