@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -82,7 +83,9 @@ func wantsHTML(c echo.Context) bool {
 
 // onlyParams refuses query parameters other than the ones named.
 func onlyParams(c echo.Context, allowed ...string) error {
-	for name, v := range c.QueryParams() {
+	params := c.QueryParams()
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		v := params[name]
 		if !slices.Contains(allowed, name) {
 			return badParameter(name, "unknown parameter")
 		}

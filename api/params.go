@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
 	"slices"
@@ -51,7 +52,8 @@ func parseItems(level geo.Level, q url.Values) (*itemsRequest, error) {
 		byName[p.Name] = p
 	}
 	req := &itemsRequest{query: data.FeatureQuery{Level: level, Limit: DefaultLimit, Filters: map[string]string{}}}
-	for name, values := range q {
+	for _, name := range slices.Sorted(maps.Keys(q)) { // sorted: the same request names the same fault
+		values := q[name]
 		p, isProperty := byName[name]
 		switch {
 		case isProperty && p.Filter:
