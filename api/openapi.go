@@ -100,13 +100,7 @@ func filterParam(p data.Property) object {
 }
 
 func sortByParam(l geo.Level) object {
-	var names []string
-	for _, p := range data.Properties(l) {
-		if p.Sortable {
-			names = append(names, p.Name)
-		}
-	}
-	return queryParam(ParamSortBy, "comma-separated properties to order by, each with an optional + (ascending) or - (descending) prefix; the code breaks ties. Sortable: "+strings.Join(names, ", "),
+	return queryParam(ParamSortBy, "comma-separated properties to order by, each with an optional + (ascending) or - (descending) prefix; the code breaks ties. Sortable: "+strings.Join(sortableNames(l), ", "),
 		object{"type": "array", "items": object{"type": "string"}}, "form", false)
 }
 

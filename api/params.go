@@ -46,11 +46,7 @@ type itemsRequest struct {
 
 // parseItems reads the query string of /collections/{level}/items.
 func parseItems(level geo.Level, q url.Values) (*itemsRequest, error) {
-	props := data.Properties(level)
-	byName := map[string]data.Property{}
-	for _, p := range props {
-		byName[p.Name] = p
-	}
+	props, byName := data.Properties(level), data.PropertiesByName(level)
 	req := &itemsRequest{query: data.FeatureQuery{Level: level, Limit: DefaultLimit, Filters: map[string]string{}}}
 	for _, name := range slices.Sorted(maps.Keys(q)) { // sorted: the same request names the same fault
 		values := q[name]
@@ -90,7 +86,7 @@ func parseItems(level geo.Level, q url.Values) (*itemsRequest, error) {
 		}
 	}
 	if q.Has(ParamSortBy) {
-		if req.query.SortBy, err = parseSortBy(q.Get(ParamSortBy), byName); err != nil {
+		if req.query.SortBy, err = parseSortBy(q.Get(ParamSortBy), level); err != nil {
 			return nil, err
 		}
 	}
@@ -167,7 +163,8 @@ func parseBBox(s string) (*geo.BBox, error) {
 
 // parseSortBy reads a comma-separated list of properties, each optionally
 // prefixed by + (ascending, the default) or - (descending).
-func parseSortBy(s string, props map[string]data.Property) ([]data.SortKey, error) {
+func parseSortBy(s string, level geo.Level) ([]data.SortKey, error) {
+	props := data.PropertiesByName(level)
 	var keys []data.SortKey
 	for _, item := range strings.Split(s, ",") {
 		var k data.SortKey
@@ -179,7 +176,7 @@ func parseSortBy(s string, props map[string]data.Property) ([]data.SortKey, erro
 			item = item[1:]
 		}
 		if p, ok := props[item]; !ok || !p.Sortable {
-			return nil, badParameter(ParamSortBy, fmt.Sprintf("cannot sort by %q; sortable: %s", item, strings.Join(sortableNames(props), ", ")))
+			return nil, badParameter(ParamSortBy, fmt.Sprintf("cannot sort by %q; sortable: %s", item, strings.Join(sortableNames(level), ", ")))
 		}
 		k.Property = item
 		keys = append(keys, k)
@@ -187,14 +184,14 @@ func parseSortBy(s string, props map[string]data.Property) ([]data.SortKey, erro
 	return keys, nil
 }
 
-func sortableNames(props map[string]data.Property) []string {
+// sortableNames lists the properties of level's features that sortby takes, in output order.
+func sortableNames(level geo.Level) []string {
 	var names []string
-	for name, p := range props {
+	for _, p := range data.Properties(level) {
 		if p.Sortable {
-			names = append(names, name)
+			names = append(names, p.Name)
 		}
 	}
-	slices.Sort(names)
 	return names
 }
 

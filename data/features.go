@@ -28,8 +28,26 @@ type Property struct {
 }
 
 // Properties lists the properties of the features of level l, in output order.
-// Every feature of the level carries all of them, nulls included.
-func Properties(l geo.Level) []Property {
+// Every feature of the level carries all of them, nulls included. The slice
+// is shared: read it, do not change it.
+func Properties(l geo.Level) []Property { return levelProperties[l] }
+
+// PropertiesByName indexes Properties(l) by name; shared like it.
+func PropertiesByName(l geo.Level) map[string]Property { return levelPropertyIndex[l] }
+
+// Every request reads the property lists, so they are built once.
+var levelProperties, levelPropertyIndex = func() (map[geo.Level][]Property, map[geo.Level]map[string]Property) {
+	lists, index := map[geo.Level][]Property{}, map[geo.Level]map[string]Property{}
+	for _, l := range geo.Levels {
+		lists[l], index[l] = buildProperties(l), map[string]Property{}
+		for _, p := range lists[l] {
+			index[l][p.Name] = p
+		}
+	}
+	return lists, index
+}()
+
+func buildProperties(l geo.Level) []Property {
 	props := []Property{
 		{Name: "code", Type: "string", Description: "Kemendagri code, e.g. 36.72.01.1001", Filter: true, CodeLevel: l, Sortable: true, expr: "u.code"},
 		{Name: "name", Type: "string", Description: "official name", Filter: true, Sortable: true, expr: "u.name"},
@@ -106,14 +124,6 @@ type SortKey struct {
 // queryError is a query naming a property the collection does not have; the
 // API validates first, so it means a bug.
 func queryError(format string, a ...any) error { return fmt.Errorf("feature query: "+format, a...) }
-
-func propertyMap(l geo.Level) map[string]Property {
-	m := map[string]Property{}
-	for _, p := range Properties(l) {
-		m[p.Name] = p
-	}
-	return m
-}
 
 // where builds the WHERE clause and its arguments (after $1 election, $2 phase).
 func (q FeatureQuery) where(props map[string]Property) (string, []any, error) {
@@ -226,7 +236,7 @@ func (f *FeatureRows) Close() error {
 // Features counts the features matching q and streams the page q selects,
 // both in one round trip.
 func (s *Store) Features(ctx context.Context, q FeatureQuery) (matched int64, rows *FeatureRows, err error) {
-	props := propertyMap(q.Level)
+	props := PropertiesByName(q.Level)
 	where, args, err := q.where(props)
 	if err != nil {
 		return 0, nil, err
@@ -274,7 +284,7 @@ var ErrNotFound = errors.New("not found")
 // Feature returns one unit of level l as a GeoJSON Feature, and whether its score is demo data.
 func (s *Store) Feature(ctx context.Context, l geo.Level, code geo.Code, election, phase string) ([]byte, bool, error) {
 	q := FeatureQuery{Level: l, Election: election, Phase: phase, Filters: map[string]string{"code": string(code)}}
-	props := propertyMap(l)
+	props := PropertiesByName(l)
 	where, args, err := q.where(props)
 	if err != nil {
 		return nil, false, err
