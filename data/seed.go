@@ -40,21 +40,16 @@ func (s *Store) SeedDemo(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	phases, err := tx.Query(ctx, `SELECT election_code, code FROM election_phase ORDER BY election_code, seq`)
+	elections, err := s.queryElections(ctx)
 	if err != nil {
 		return 0, err
 	}
 	type phase struct{ election, code string }
 	var all []phase
-	for phases.Next() {
-		var p phase
-		if err := phases.Scan(&p.election, &p.code); err != nil {
-			return 0, err
+	for _, e := range elections {
+		for _, p := range e.Phases {
+			all = append(all, phase{e.Code, p.Code})
 		}
-		all = append(all, p)
-	}
-	if err := phases.Err(); err != nil {
-		return 0, err
 	}
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE demo_score (LIKE risk_score) ON COMMIT DROP`); err != nil {
 		return 0, err
