@@ -264,7 +264,7 @@ func TestEveryFeatureCarriesEveryPropertyNullsIncluded(t *testing.T) {
 	dbURL := datatest.NewDatabase(t)
 	store := datatest.Open(t, dbURL)
 	datatest.ImportBanten(t, store)
-	unscored := serve(t, store)
+	unscored := startServer(t, apiHandler(store)).URL
 	scored := newServer(t)
 	for _, l := range geo.Levels {
 		var want []string

@@ -2,10 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/petarawan/petarawan/api"
 	"github.com/petarawan/petarawan/data/datatest"
 )
 
@@ -86,8 +82,7 @@ func TestGDALExportsEveryDesaAndPushesFiltersDown(t *testing.T) {
 	bin := ogr2ogr(t)
 	store := datatest.Open(t, datatest.Banten(t))
 	log := &requestLog{}
-	srv := httptest.NewServer(log.wrap(api.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)))))
-	defer srv.Close()
+	srv := startServer(t, log.wrap(apiHandler(store)))
 	source := "OAPIF:" + srv.URL + "/"
 
 	// GDAL's default page is small: the export must follow the next links to the end.

@@ -25,8 +25,18 @@ func TestMain(m *testing.M) { datatest.Main(m) }
 // newServer serves the API over the shared Banten database on a real loopback port.
 func newServer(t *testing.T, opts ...data.Options) *httptest.Server {
 	t.Helper()
-	store := datatest.Open(t, datatest.Banten(t), opts...)
-	srv := httptest.NewServer(api.New(store, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	return startServer(t, apiHandler(datatest.Open(t, datatest.Banten(t), opts...)))
+}
+
+// apiHandler is the API over store, logging nowhere.
+func apiHandler(store *data.Store) http.Handler {
+	return api.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// startServer serves h on a loopback port until the test ends.
+func startServer(t *testing.T, h http.Handler) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -141,12 +151,4 @@ func bantenDesa(t *testing.T) *geojson.FeatureCollection {
 		t.Fatal(sourceDesa.err)
 	}
 	return sourceDesa.fc
-}
-
-// serve serves the API over store and returns its URL.
-func serve(t *testing.T, store *data.Store) string {
-	t.Helper()
-	srv := httptest.NewServer(api.New(store, slog.New(slog.NewTextHandler(io.Discard, nil))))
-	t.Cleanup(srv.Close)
-	return srv.URL
 }

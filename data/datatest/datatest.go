@@ -71,11 +71,7 @@ func Open(tb testing.TB, dbURL string, opts ...data.Options) *data.Store {
 	if len(opts) > 0 {
 		opt = opts[0]
 	}
-	var store *data.Store
-	err := whileStarting(func() (err error) {
-		store, err = data.Open(context.Background(), dbURL, opt)
-		return err
-	})
+	store, err := openStore(dbURL, opt)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -138,11 +134,7 @@ func Banten(tb testing.TB) string {
 
 func load(dbURL string) error {
 	ctx := context.Background()
-	var store *data.Store
-	err := whileStarting(func() (err error) {
-		store, err = data.Open(ctx, dbURL, data.Options{})
-		return err
-	})
+	store, err := openStore(dbURL, data.Options{})
 	if err != nil {
 		return err
 	}
@@ -187,6 +179,15 @@ func Main(m *testing.M) {
 		banten.drop()
 	}
 	os.Exit(code)
+}
+
+func openStore(dbURL string, opt data.Options) (*data.Store, error) {
+	var store *data.Store
+	err := whileStarting(func() (err error) {
+		store, err = data.Open(context.Background(), dbURL, opt)
+		return err
+	})
+	return store, err
 }
 
 // Connect opens a plain connection to dbURL, for the checks a test makes
