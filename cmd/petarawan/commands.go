@@ -37,15 +37,8 @@ func importBoundaries(ctx context.Context, cfg config, args []string) error {
 		return err
 	}
 	defer store.Close()
-	if ifEmpty {
-		n, err := store.UnitCount(ctx)
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			fmt.Printf("the database already holds %d admin units; nothing imported\n", n)
-			return nil
-		}
+	if loaded, err := alreadyHolds(ctx, ifEmpty, store.UnitCount, "admin units; nothing imported"); loaded || err != nil {
+		return err
 	}
 	var sources []data.BoundarySource
 	for _, path := range args {
@@ -91,15 +84,8 @@ func seedDemo(ctx context.Context, cfg config, args []string) error {
 		return err
 	}
 	defer store.Close()
-	if ifEmpty {
-		n, err := store.ScoreCount(ctx)
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			fmt.Printf("the database already holds %d risk scores; no demo scores written\n", n)
-			return nil
-		}
+	if loaded, err := alreadyHolds(ctx, ifEmpty, store.ScoreCount, "risk scores; no demo scores written"); loaded || err != nil {
+		return err
 	}
 	start := time.Now()
 	n, err := store.SeedDemo(ctx)
@@ -108,4 +94,18 @@ func seedDemo(ctx context.Context, cfg config, args []string) error {
 	}
 	fmt.Printf("wrote %d demo risk scores in %s (labelled demo in every response)\n", n, time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// alreadyHolds tells, for a command run with --if-empty (ifEmpty), whether
+// count finds rows, and says so: then the command has nothing to do.
+func alreadyHolds(ctx context.Context, ifEmpty bool, count func(context.Context) (int, error), what string) (bool, error) {
+	if !ifEmpty {
+		return false, nil
+	}
+	n, err := count(ctx)
+	if err != nil || n == 0 {
+		return false, err
+	}
+	fmt.Printf("the database already holds %d %s\n", n, what)
+	return true, nil
 }
