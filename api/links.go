@@ -25,7 +25,6 @@ const (
 	RelCollection  = "collection"
 	RelNext        = "next"
 	RelPrev        = "prev"
-	RelLicense     = "license"
 
 	MediaJSON    = "application/json"
 	MediaGeoJSON = "application/geo+json"
