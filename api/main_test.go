@@ -30,7 +30,7 @@ func newServer(t *testing.T, opts ...data.Options) *httptest.Server {
 
 // apiHandler is the API over store, logging nowhere.
 func apiHandler(store *data.Store) http.Handler {
-	return api.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return api.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)), api.Options{})
 }
 
 // startServer serves h on a loopback port until the test ends.

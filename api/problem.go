@@ -20,8 +20,10 @@ type Problem struct {
 	Detail    string `json:"detail,omitempty"`
 	Instance  string `json:"instance,omitempty"`
 	Parameter string `json:"parameter,omitempty"` // the query parameter at fault
-	// retryAfter, when set, is sent as the Retry-After header (seconds).
-	retryAfter string
+	// Problems lists what was wrong with each item of a refused write.
+	Problems []data.InputProblem `json:"problems,omitempty"`
+	// header holds response headers the problem comes with (Retry-After, WWW-Authenticate).
+	header map[string]string
 }
 
 func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
@@ -37,13 +39,15 @@ func notFound(detail string) *Problem {
 }
 
 func unavailable(detail string) *Problem {
-	return &Problem{Type: "about:blank", Title: "Service Unavailable", Status: http.StatusServiceUnavailable, Detail: detail, retryAfter: "5"}
+	return &Problem{Type: "about:blank", Title: "Service Unavailable", Status: http.StatusServiceUnavailable, Detail: detail,
+		header: map[string]string{"Retry-After": "5"}}
 }
 
 // problemFor turns any error a handler returns into the problem the client sees.
 func problemFor(err error) *Problem {
 	var p *Problem
 	var he *echo.HTTPError
+	var invalid *data.InvalidInput
 	switch {
 	case errors.As(err, &p):
 		return p
@@ -53,6 +57,11 @@ func problemFor(err error) *Problem {
 			detail = msg
 		}
 		return &Problem{Type: "about:blank", Title: http.StatusText(he.Code), Status: he.Code, Detail: detail}
+	case errors.As(err, &invalid):
+		return &Problem{Type: "about:blank", Title: "Unprocessable Entity", Status: http.StatusUnprocessableEntity,
+			Detail: invalid.Error(), Problems: invalid.Problems}
+	case errors.Is(err, data.ErrNotFound):
+		return notFound(err.Error())
 	case data.IsTimeout(err), errors.Is(err, context.DeadlineExceeded):
 		return unavailable("the query took too long; narrow it (bbox, filters, a smaller limit) or try again")
 	case data.IsUnavailable(err):
@@ -73,8 +82,8 @@ func handleError(log *slog.Logger) echo.HTTPErrorHandler {
 			log.Error("request failed", "method", c.Request().Method, "uri", c.Request().RequestURI, "status", p.Status, "err", err)
 		}
 		p.Instance = c.Request().URL.Path
-		if p.retryAfter != "" {
-			c.Response().Header().Set("Retry-After", p.retryAfter)
+		for k, v := range p.header {
+			c.Response().Header().Set(k, v)
 		}
 		c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
 		c.Response().WriteHeader(p.Status)

@@ -17,21 +17,32 @@ import (
 type Server struct {
 	store *data.Store
 	log   *slog.Logger
+	opt   Options
+}
+
+// Options configure the API.
+type Options struct {
+	// RequireReadToken makes every request need a token (any role); by default reads are public.
+	RequireReadToken bool
 }
 
 // New builds the Echo application serving the API and its HTML pages.
-func New(store *data.Store, log *slog.Logger) *echo.Echo {
-	s := &Server{store: store, log: log}
+func New(store *data.Store, log *slog.Logger, opt Options) *echo.Echo {
+	s := &Server{store: store, log: log, opt: opt}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = handleError(log)
 	e.Use(middleware.Recover())
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 		AllowOrigins: []string{"*"},
-		AllowMethods: []string{http.MethodGet, http.MethodHead, http.MethodOptions},
+		AllowMethods: []string{http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPost, http.MethodPut, http.MethodDelete},
+		AllowHeaders: []string{echo.HeaderAuthorization, echo.HeaderContentType, "If-None-Match"},
 	}))
 	// Level 1: GeoJSON still shrinks ~5x, at a fraction of the default level's CPU.
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 1, MinLength: 1024}))
+	// Batches of observations or incidents fit well below this.
+	e.Use(middleware.BodyLimit("8M"))
+	e.Use(s.authenticate)
 
 	e.GET("/", s.landing)
 	e.GET("/conformance", s.conformance)
@@ -40,6 +51,9 @@ func New(store *data.Store, log *slog.Logger) *echo.Echo {
 	e.GET("/collections/:collectionId", s.collection)
 	e.GET("/collections/:collectionId/items", s.items)
 	e.GET("/collections/:collectionId/items/:featureId", s.item)
+	s.riskRoutes(e)
+	s.incidentRoutes(e)
+	s.adminRoutes(e)
 	return e
 }
 

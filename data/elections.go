@@ -50,7 +50,7 @@ func (s *Store) Elections(ctx context.Context) ([]Election, error) {
 }
 
 func (s *Store) queryElections(ctx context.Context) ([]Election, error) {
-	rows, err := s.pool.Query(ctx, `
+	rows, err := s.read.Query(ctx, `
 		SELECT e.code, e.name, e.voting_day, p.code, p.name, p.starts_on, p.ends_on
 		FROM election e JOIN election_phase p ON p.election_code = e.code
 		ORDER BY e.voting_day DESC, e.code, p.seq`)

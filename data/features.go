@@ -265,7 +265,7 @@ func (s *Store) Features(ctx context.Context, q FeatureQuery) (matched int64, ro
 		WHERE u.code IN (SELECT u.code FROM %s WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d)
 		ORDER BY %s`,
 		feature, from, from, where, order, len(args)+1, len(args)+2, order), pageArgs...)
-	br := s.pool.SendBatch(ctx, batch)
+	br := s.read.SendBatch(ctx, batch)
 	if err := br.QueryRow().Scan(&matched); err != nil {
 		br.Close()
 		return 0, nil, err
@@ -295,7 +295,7 @@ func (s *Store) Feature(ctx context.Context, l geo.Level, code geo.Code, electio
 	}
 	var body []byte
 	var demo bool
-	err = s.pool.QueryRow(ctx, `SELECT `+feature+`, coalesce(r.demo, false) FROM `+featureFrom(l)+` WHERE `+where, args...).Scan(&body, &demo)
+	err = s.read.QueryRow(ctx, `SELECT `+feature+`, coalesce(r.demo, false) FROM `+featureFrom(l)+` WHERE `+where, args...).Scan(&body, &demo)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, false, ErrNotFound
 	}
@@ -310,7 +310,7 @@ type Extent struct {
 
 // Extents gives the stored extent of every level that has units.
 func (s *Store) Extents(ctx context.Context) (map[geo.Level]Extent, error) {
-	rows, err := s.pool.Query(ctx, `SELECT level, unit_count, min_lon, min_lat, max_lon, max_lat FROM admin_level_summary`)
+	rows, err := s.read.Query(ctx, `SELECT level, unit_count, min_lon, min_lat, max_lon, max_lat FROM admin_level_summary`)
 	if err != nil {
 		return nil, err
 	}

@@ -101,7 +101,7 @@ func (s *Store) ImportBoundaries(ctx context.Context, sources []BoundarySource, 
 	if progress == nil {
 		progress = func(string, int) {}
 	}
-	tx, err := s.pool.Begin(ctx)
+	tx, err := s.write.Begin(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +183,7 @@ func (s *Store) ImportBoundaries(ctx context.Context, sources []BoundarySource, 
 // after a bulk write, so that counts and pages use index-only scans at once
 // rather than after autovacuum comes by.
 func (s *Store) vacuumAnalyze(ctx context.Context, table string) error {
-	_, err := s.pool.Exec(ctx, `VACUUM (ANALYZE) `+pgx.Identifier{table}.Sanitize())
+	_, err := s.write.Exec(ctx, `VACUUM (ANALYZE) `+pgx.Identifier{table}.Sanitize())
 	return err
 }
 

@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,92 +13,131 @@ import (
 // UnitCount is the number of stored admin units of all levels.
 func (s *Store) UnitCount(ctx context.Context) (int, error) {
 	var n int
-	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM admin_unit`).Scan(&n)
+	err := s.read.QueryRow(ctx, `SELECT count(*) FROM admin_unit`).Scan(&n)
 	return n, err
 }
 
 // ScoreCount is the number of stored risk scores.
 func (s *Store) ScoreCount(ctx context.Context) (int, error) {
 	var n int
-	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM risk_score`).Scan(&n)
+	err := s.read.QueryRow(ctx, `SELECT count(*) FROM risk_score`).Scan(&n)
 	return n, err
 }
 
-// SeedDemo writes the demo model's scores (geo.DemoScore) for every desa and
-// every phase of every election, and aggregates them to the upper levels
-// weighted by TPS count. Scores that are not demo data are never overwritten.
-// It returns the number of scores written.
-func (s *Store) SeedDemo(ctx context.Context) (int, error) {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
-		return 0, err
-	}
-	desa, weights, err := demoDesa(ctx, tx)
-	if err != nil {
-		return 0, err
-	}
-	elections, err := s.queryElections(ctx)
-	if err != nil {
-		return 0, err
-	}
-	type phase struct{ election, code string }
-	var all []phase
-	for _, e := range elections {
-		for _, p := range e.Phases {
-			all = append(all, phase{e.Code, p.Code})
-		}
-	}
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE demo_score (LIKE risk_score) ON COMMIT DROP`); err != nil {
-		return 0, err
-	}
-	var rows [][]any
-	for _, p := range all {
-		scored := make(map[geo.Code]geo.Weighted, len(desa))
-		for _, d := range desa {
-			scored[d.Code] = geo.Weighted{Score: geo.DemoScore(p.election, p.code, d), Weight: weights[d.Code]}
-		}
-		add := func(code geo.Code, sc geo.Score) {
-			cat := geo.ThresholdsFor(code.Level()).Categorize(sc.Composite)
-			rows = append(rows, []any{string(code), p.election, p.code, sc.Composite, string(cat),
-				sc.Dimensions[geo.SocialPolitical], sc.Dimensions[geo.Administration],
-				sc.Dimensions[geo.Contestation], sc.Dimensions[geo.Participation], true})
-		}
-		for code, w := range scored {
-			add(code, w.Score)
-		}
-		for code, sc := range geo.AggregateUp(scored) {
-			add(code, sc)
-		}
-	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"demo_score"}, riskScoreColumns, pgx.CopyFromRows(rows)); err != nil {
-		return 0, fmt.Errorf("copy demo scores: %w", err)
-	}
-	tag, err := tx.Exec(ctx, `
-		INSERT INTO risk_score AS r
-		SELECT d.* FROM demo_score d JOIN admin_unit u ON u.code = d.unit_code
-		ON CONFLICT (election_code, phase_code, unit_code) DO UPDATE SET
-			score = EXCLUDED.score, category = EXCLUDED.category,
-			score_social_political = EXCLUDED.score_social_political, score_administration = EXCLUDED.score_administration,
-			score_contestation = EXCLUDED.score_contestation, score_participation = EXCLUDED.score_participation
-		WHERE r.demo`)
-	if err != nil {
-		return 0, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return 0, err
-	}
-	return int(tag.RowsAffected()), s.vacuumAnalyze(ctx, "risk_score")
+// demoActor records the demo data.
+var demoActor = Actor{Name: "demo", Role: Admin}
+
+// SeedReport counts what SeedDemo wrote.
+type SeedReport struct {
+	Observations, Incidents int
+	Runs                    []Run
 }
 
-var riskScoreColumns = []string{"unit_code", "election_code", "phase_code", "score", "category",
-	"score_social_political", "score_administration", "score_contestation", "score_participation", "demo"}
+// SeedDemo writes the demo model's observations and incidents
+// (geo.DemoObservations, geo.DemoIncidents) for every desa and every phase of
+// every election, source "demo", then scores every phase. Demo inputs are
+// written once: seeding again only rescores.
+func (s *Store) SeedDemo(ctx context.Context) (SeedReport, error) {
+	var report SeedReport
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			return err
+		}
+		var seeded bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM observation WHERE source = 'demo')`).Scan(&seeded); err != nil || seeded {
+			return err
+		}
+		desa, tps, err := demoDesa(ctx, tx)
+		if err != nil {
+			return err
+		}
+		elections, err := s.queryElections(ctx)
+		if err != nil {
+			return err
+		}
+		model, err := loadModel(ctx, tx, "")
+		if err != nil {
+			return err
+		}
+		var observations, incidents [][]any
+		for _, e := range elections {
+			for _, p := range e.Phases {
+				start, end := phaseSpan(p)
+				for _, d := range desa {
+					for _, o := range geo.DemoObservations(e.Code, p.Code, d, tps[d.Code], model.Indicators) {
+						var tpsNumber *int16
+						if o.TPS > 0 {
+							n := int16(o.TPS)
+							tpsNumber = &n
+						}
+						observations = append(observations, []any{o.Indicator, string(d.Code), tpsNumber, e.Code, p.Code, o.Value, start})
+					}
+					for _, in := range geo.DemoIncidents(e.Code, p.Code, d, tps[d.Code], model.Indicators) {
+						at := start.Add(time.Duration(in.At * float64(end.Sub(start)))).Truncate(time.Minute)
+						incidents = append(incidents, []any{in.Type, at, e.Code, p.Code, string(d.Code), in.Seed})
+					}
+				}
+			}
+		}
+		n, err := tx.CopyFrom(ctx, pgx.Identifier{"observation"},
+			[]string{"indicator_code", "unit_code", "tps_number", "election_code", "phase_code", "value", "observed_at", "source", "recorded_by", "note"},
+			withDemoColumns(observations))
+		if err != nil {
+			return fmt.Errorf("copy demo observations: %w", err)
+		}
+		report.Observations = int(n)
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE demo_incident (type text, occurred_at timestamptz, election_code text,
+			phase_code text, unit_code text, seed bigint) ON COMMIT DROP`); err != nil {
+			return err
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"demo_incident"},
+			[]string{"type", "occurred_at", "election_code", "phase_code", "unit_code", "seed"}, pgx.CopyFromRows(incidents)); err != nil {
+			return fmt.Errorf("copy demo incidents: %w", err)
+		}
+		// ST_GeneratePoints with a seed places each incident at the same point inside its desa every time.
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO incident (type, occurred_at, election_code, phase_code, unit_code, description, source, recorded_by, geom)
+			SELECT d.type, d.occurred_at, d.election_code, d.phase_code, d.unit_code, 'Insiden contoh (data demo)', 'demo', 'demo',
+			       ST_GeometryN(ST_GeneratePoints(u.geom, 1, d.seed::integer), 1)
+			FROM demo_incident d JOIN admin_unit u ON u.code = d.unit_code
+			ORDER BY d.occurred_at, d.unit_code, d.type`)
+		if err != nil {
+			return err
+		}
+		report.Incidents = int(tag.RowsAffected())
+		return audit(ctx, tx, demoActor, "demo.seed", "observation,incident", nil,
+			map[string]int{"observations": report.Observations, "incidents": report.Incidents})
+	})
+	if err != nil {
+		return report, err
+	}
+	if err := s.vacuumAnalyze(ctx, "observation"); err != nil {
+		return report, err
+	}
+	if err := s.vacuumAnalyze(ctx, "incident"); err != nil {
+		return report, err
+	}
+	report.Runs, err = s.ScoreAll(ctx, demoActor)
+	return report, err
+}
+
+// withDemoColumns appends the columns every demo observation shares: source, recorded_by, note.
+func withDemoColumns(rows [][]any) pgx.CopyFromSource {
+	return pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+		return append(rows[i], "demo", "demo", "data demo"), nil
+	})
+}
+
+// phaseSpan is a phase's first and last instant in WIB.
+func phaseSpan(p Phase) (time.Time, time.Time) {
+	wib := time.FixedZone("WIB", 7*3600)
+	start := time.Date(p.StartsOn.Year(), p.StartsOn.Month(), p.StartsOn.Day(), 0, 0, 0, 0, wib)
+	end := time.Date(p.EndsOn.Year(), p.EndsOn.Month(), p.EndsOn.Day(), 23, 59, 0, 0, wib)
+	return start, end
+}
 
 // demoDesa reads every desa's code, a point inside it and its TPS count.
-func demoDesa(ctx context.Context, tx pgx.Tx) ([]geo.DemoDesa, map[geo.Code]float64, error) {
+func demoDesa(ctx context.Context, tx pgx.Tx) ([]geo.DemoDesa, map[geo.Code]int, error) {
 	rows, err := tx.Query(ctx, `
 		SELECT code, ST_X(p), ST_Y(p), coalesce(tps_count, 0)
 		FROM (SELECT code, tps_count, ST_PointOnSurface(geom) AS p FROM admin_unit WHERE level = 4) d
@@ -106,15 +146,13 @@ func demoDesa(ctx context.Context, tx pgx.Tx) ([]geo.DemoDesa, map[geo.Code]floa
 		return nil, nil, err
 	}
 	var desa []geo.DemoDesa
-	weights := map[geo.Code]float64{}
-	for rows.Next() {
-		var d geo.DemoDesa
-		var tps int
-		if err := rows.Scan(&d.Code, &d.Lon, &d.Lat, &tps); err != nil {
-			return nil, nil, err
-		}
+	tps := map[geo.Code]int{}
+	var d geo.DemoDesa
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&d.Code, &d.Lon, &d.Lat, &n}, func() error {
 		desa = append(desa, d)
-		weights[d.Code] = float64(tps)
-	}
-	return desa, weights, rows.Err()
+		tps[d.Code] = n
+		return nil
+	})
+	return desa, tps, err
 }

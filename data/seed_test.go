@@ -11,17 +11,28 @@ func TestSeedDemoScoresEveryUnitInEveryPhaseAsDemo(t *testing.T) {
 	dbURL := datatest.NewDatabase(t)
 	store := datatest.Open(t, dbURL)
 	datatest.ImportBanten(t, store)
-	n, err := store.SeedDemo(context.Background())
+	report, err := store.SeedDemo(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 1,716 units (1,552 + 155 + 8 + 1) x 5 phases of Pemilu 2024.
-	if n != 1716*5 {
-		t.Errorf("wrote %d scores, want %d", n, 1716*5)
+	if report.Observations == 0 || report.Incidents == 0 {
+		t.Fatalf("seeding wrote %d observations and %d incidents, want some of each", report.Observations, report.Incidents)
+	}
+	if len(report.Runs) != 5 {
+		t.Errorf("seeding made %d scoring runs, want one per phase of Pemilu 2024 (5)", len(report.Runs))
 	}
 	conn := connect(t, dbURL)
+	// 1,716 units (1,552 + 155 + 8 + 1) x 5 phases of Pemilu 2024.
 	if got := queryInt(t, conn, `SELECT count(*) FROM risk_score WHERE demo`); got != 1716*5 {
 		t.Errorf("%d scores are marked demo, want all %d", got, 1716*5)
+	}
+	if got := queryInt(t, conn, `SELECT count(*) FROM observation WHERE source <> 'demo'`) +
+		queryInt(t, conn, `SELECT count(*) FROM incident WHERE source <> 'demo'`); got != 0 {
+		t.Errorf("%d demo inputs are not marked as demo", got)
+	}
+	// Every demo incident lies in the desa it is assigned to.
+	if got := queryInt(t, conn, `SELECT count(*) FROM incident i JOIN admin_unit u ON u.code = i.unit_code WHERE NOT ST_Covers(u.geom, i.geom)`); got != 0 {
+		t.Errorf("%d demo incidents lie outside their desa", got)
 	}
 	// Categories by the IKP thresholds: provinsi 21.7 / 68.5, every other level 13.47 / 49.33.
 	if got := queryInt(t, conn, `
@@ -47,30 +58,44 @@ func TestSeedDemoScoresEveryUnitInEveryPhaseAsDemo(t *testing.T) {
 	if got := queryInt(t, conn, `SELECT count(DISTINCT score) FROM risk_score WHERE unit_code = '36.01.01.2001'`); got < 2 {
 		t.Error("desa 36.01.01.2001 scores the same in every phase")
 	}
+	// Plausible shares, like real maps: mostly rendah, a few tinggi.
+	for _, phase := range []string{"kampanye", "masa_tenang", "pemungutan_suara", "penghitungan", "rekapitulasi"} {
+		rendah := queryInt(t, conn, `SELECT count(*) FROM risk_score WHERE phase_code = $1 AND length(unit_code) = 13 AND category = 'rendah'`, phase)
+		tinggi := queryInt(t, conn, `SELECT count(*) FROM risk_score WHERE phase_code = $1 AND length(unit_code) = 13 AND category = 'tinggi'`, phase)
+		t.Logf("%s: %d rendah, %d sedang, %d tinggi of 1552 desa", phase, rendah, 1552-rendah-tinggi, tinggi)
+		if rendah < 1552*60/100 || tinggi < 1552/200 || tinggi > 1552/10 {
+			t.Errorf("%s: %d rendah and %d tinggi of 1552 desa; want at least 60 %% rendah and 0.5-10 %% tinggi", phase, rendah, tinggi)
+		}
+	}
 }
 
-func TestSeedDemoIsDeterministicAndKeepsRealScores(t *testing.T) {
-	dbURL := datatest.NewDatabase(t)
-	store := datatest.Open(t, dbURL)
-	datatest.ImportBanten(t, store)
+func TestSeedDemoIsDeterministicAndWritesInputsOnce(t *testing.T) {
 	ctx := context.Background()
-	if _, err := store.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
+	var states [2]string
+	for i := range states {
+		dbURL := datatest.NewDatabase(t)
+		store := datatest.Open(t, dbURL)
+		datatest.ImportBanten(t, store)
+		if _, err := store.SeedDemo(ctx); err != nil {
+			t.Fatal(err)
+		}
+		states[i] = databaseState(t, connect(t, dbURL))
+		if i == 1 {
+			conn := connect(t, dbURL)
+			before := queryInt(t, conn, `SELECT count(*) FROM observation`)
+			report, err := store.SeedDemo(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after := queryInt(t, conn, `SELECT count(*) FROM observation`); after != before || report.Observations != 0 {
+				t.Errorf("seeding again wrote observations: %d before, %d after", before, after)
+			}
+			if got := databaseState(t, conn); got != states[0] {
+				t.Error("seeding again changed the scores")
+			}
+		}
 	}
-	conn := connect(t, dbURL)
-	// An assessed (non-demo) score for one desa.
-	if _, err := conn.Exec(ctx, `UPDATE risk_score SET score = 88.8, category = 'tinggi', demo = false
-		WHERE unit_code = '36.72.01.1001' AND phase_code = 'kampanye'`); err != nil {
-		t.Fatal(err)
-	}
-	before := databaseState(t, conn)
-	if _, err := store.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if after := databaseState(t, conn); after != before {
-		t.Error("seeding again changed the scores (or overwrote the assessed one)")
-	}
-	if got := queryInt(t, conn, `SELECT count(*) FROM risk_score WHERE unit_code = '36.72.01.1001' AND phase_code = 'kampanye' AND NOT demo AND score = 88.8`); got != 1 {
-		t.Error("the assessed score was overwritten by demo data")
+	if states[0] != states[1] {
+		t.Error("two databases seeded from the same boundaries hold different scores")
 	}
 }

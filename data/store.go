@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -23,17 +24,26 @@ import (
 
 // Store reads and writes petarawan's data in PostGIS.
 type Store struct {
-	pool      *pgxpool.Pool
-	elections electionCache
+	// read runs every statement in a read-only transaction, so that a read
+	// path cannot write; write serves writes, imports and migrations.
+	read, write *pgxpool.Pool
+	elections   electionCache
+	// scoringQueued wakes ScoringWorker when this process queues a run.
+	scoringQueued chan struct{}
 }
 
 // Options tune the connection pool.
 type Options struct {
 	// StatementTimeout bounds every statement of the pool's connections.
 	StatementTimeout time.Duration
-	// MaxConns caps the pool (0: pgx's default, the larger of 4 and the CPU count).
+	// MaxConns caps the read pool (0: pgx's default, the larger of 4 and the CPU count).
 	MaxConns int32
+	// WriteConns caps the write pool (0: writeConns).
+	WriteConns int32
 }
+
+// writeConns is the default size of the write pool: writes are few and short.
+const writeConns = 4
 
 // Open connects to the database at url and checks that it answers.
 func Open(ctx context.Context, url string, opt Options) (*Store, error) {
@@ -48,26 +58,59 @@ func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 	}
 	// JIT compilation costs more than it saves on petarawan's short queries (FIELD-NOTES.md).
 	params["jit"] = "off"
+	readCfg := cfg.Copy()
+	readCfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
 	if opt.MaxConns > 0 {
-		cfg.MaxConns = opt.MaxConns
+		readCfg.MaxConns = opt.MaxConns
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, err
+	cfg.MaxConns = writeConns
+	if opt.WriteConns > 0 {
+		cfg.MaxConns = opt.WriteConns
 	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
+	s := &Store{scoringQueued: make(chan struct{}, 1)}
+	for _, p := range []struct {
+		pool **pgxpool.Pool
+		cfg  *pgxpool.Config
+	}{{&s.read, readCfg}, {&s.write, cfg}} {
+		pool, err := pgxpool.NewWithConfig(ctx, p.cfg)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		*p.pool = pool
+	}
+	if err := s.write.Ping(ctx); err != nil {
+		s.Close()
 		return nil, fmt.Errorf("connect to %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
 	}
-	return &Store{pool: pool}, nil
+	return s, nil
 }
 
-// Close closes the pool.
-func (s *Store) Close() { s.pool.Close() }
+// Close closes the pools.
+func (s *Store) Close() {
+	for _, p := range []*pgxpool.Pool{s.read, s.write} {
+		if p != nil {
+			p.Close()
+		}
+	}
+}
+
+// inTx runs fn in one transaction of the write pool, committed when fn returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	tx, err := s.write.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
 
 // Migrate applies the pending migrations and returns their versions.
 func (s *Store) Migrate(ctx context.Context) ([]int64, error) {
-	db := stdlib.OpenDBFromPool(s.pool)
+	db := stdlib.OpenDBFromPool(s.write)
 	defer db.Close()
 	p, err := migrationProvider(db)
 	if err != nil {

@@ -3,6 +3,7 @@ package geo
 import (
 	"hash/fnv"
 	"math"
+	"strconv"
 )
 
 // DemoDesa is what the demo model needs to know of a desa.
@@ -11,9 +12,11 @@ type DemoDesa struct {
 	Lon, Lat float64 // a point inside the desa
 }
 
-// DemoScore is the demo model: a deterministic, made-up score for a desa in a
-// phase of an election. There is no public desa-level risk data, so the demo
-// scores imitate its shape, not its content:
+// DemoScore is the demo model's latent risk of a desa in a phase of an
+// election: a deterministic, made-up score from which DemoObservations and
+// DemoIncidents draw the demo inputs, so that the scores computed from them
+// are explainable like real ones. There is no public desa-level risk data, so
+// the demo imitates its shape, not its content:
 //
 //   - Spatial clusters. Each dimension is a mix of a field shared by all four
 //     dimensions (weight 0.65; regional tension, features ~20 km wide), a field of its own
@@ -49,11 +52,6 @@ func DemoScore(election, phase string, d DemoDesa) Score {
 	}
 	s.Composite = round2(s.Composite)
 	return s
-}
-
-var dimensionNames = map[Dimension]string{
-	SocialPolitical: "social_political", Administration: "administration",
-	Contestation: "contestation", Participation: "participation",
 }
 
 // demoPhaseScale scales each dimension per phase of a Pemilu (DOMAIN.md: money
@@ -107,53 +105,110 @@ func valueNoise(seed uint64, x, y float64) float64 {
 func smoothstep(t float64) float64 { return t * t * (3 - 2*t) }
 func lerp(a, b, t float64) float64 { return a + (b-a)*t }
 
-// Weighted is a score with the weight it carries when units are aggregated.
-type Weighted struct {
-	Score  Score
-	Weight float64
+// DemoObservation is one made-up observation of a desa (TPS 0) or of one of its TPS.
+type DemoObservation struct {
+	Indicator string
+	TPS       int
+	Value     float64
 }
 
-// AggregateUp computes the scores of every enclosing unit (kecamatan,
-// kabupaten, provinsi) of the given desa as the weighted mean of its desa
-// (weights are TPS counts in petarawan). A unit whose desa all weigh 0 takes
-// the plain mean. Results are rounded to two decimals.
-func AggregateUp(desa map[Code]Weighted) map[Code]Score {
-	type sum struct {
-		weighted, plain Score
-		weight          float64
-		n               int
+// DemoIncident is one made-up incident: its type, when in the phase it
+// happened (0 = start, 1 = end) and a seed that places it in the desa.
+type DemoIncident struct {
+	Type string
+	At   float64
+	Seed int64
+}
+
+// demoRisk is the latent risk (0..1) of a desa in the dimension of an indicator.
+func demoRisk(latent Score, ind Indicator) float64 { return latent.Dimensions[ind.Dimension] / 100 }
+
+// demoExpected is the raw value an indicator takes on average at latent risk p:
+// p of the way up its reference range, so that the indicator's normalized
+// value averages p and the computed scores follow the latent ones.
+func demoExpected(ind Indicator, p float64, tpsCount int) float64 {
+	v := ind.RefMin + p*(ind.RefMax-ind.RefMin)
+	if ind.Normalization == PerTPS {
+		v *= float64(max(tpsCount, 1))
 	}
-	sums := map[Code]*sum{}
-	for code, w := range desa {
-		for l := Kecamatan; l >= Provinsi; l-- {
-			a := code.Ancestor(l)
-			s := sums[a]
-			if s == nil {
-				s = &sum{}
-				sums[a] = s
+	return v
+}
+
+// DemoObservations draws the demo observations of a desa in a phase from its
+// latent risk (DemoScore): a binary indicator is 1 with probability p (the
+// latent risk of its dimension), each TPS of a TPS indicator is flagged with
+// probability p/2 (the reference range of TPS shares ends at one half), a
+// count is a Poisson draw averaging p of its reference range, and a rate lies
+// p of the way towards its risky end, give or take 0.1 of the range. Only
+// non-zero values are written, since a missing indicator counts as 0; rates
+// always are, so every desa has demo inputs.
+func DemoObservations(election, phase string, d DemoDesa, tpsCount int, indicators []Indicator) []DemoObservation {
+	latent := DemoScore(election, phase, d)
+	var out []DemoObservation
+	for _, ind := range indicators {
+		if ind.IncidentType != "" {
+			continue
+		}
+		p := demoRisk(latent, ind)
+		draw := func(parts ...string) float64 {
+			return unitFloat(seedOf(append([]string{election, phase, ind.Code, string(d.Code)}, parts...)...))
+		}
+		switch {
+		case ind.Unit == UnitTPS:
+			for t := 1; t <= tpsCount; t++ {
+				if draw(strconv.Itoa(t)) < p/2 {
+					out = append(out, DemoObservation{Indicator: ind.Code, TPS: t, Value: 1})
+				}
 			}
-			s.weight += w.Weight
-			s.n++
-			s.weighted.Composite += w.Weight * w.Score.Composite
-			s.plain.Composite += w.Score.Composite
-			for i := range w.Score.Dimensions {
-				s.weighted.Dimensions[i] += w.Weight * w.Score.Dimensions[i]
-				s.plain.Dimensions[i] += w.Score.Dimensions[i]
+		case ind.ValueType == Binary:
+			if draw() < p {
+				out = append(out, DemoObservation{Indicator: ind.Code, Value: 1})
 			}
+		case ind.ValueType == Count:
+			if n := poisson(demoExpected(ind, p, tpsCount), draw()); n > 0 {
+				out = append(out, DemoObservation{Indicator: ind.Code, Value: float64(n)})
+			}
+		default:
+			at := p + 0.2*(draw()-0.5)
+			if ind.Direction < 0 {
+				at = 1 - at
+			}
+			v := ind.RefMin + at*(ind.RefMax-ind.RefMin)
+			out = append(out, DemoObservation{Indicator: ind.Code, Value: math.Max(0, math.Round(v*1000)/1000)})
 		}
-	}
-	out := make(map[Code]Score, len(sums))
-	for code, s := range sums {
-		total, div := s.weighted, s.weight
-		if div == 0 {
-			total, div = s.plain, float64(s.n)
-		}
-		var r Score
-		r.Composite = round2(total.Composite / div)
-		for i := range r.Dimensions {
-			r.Dimensions[i] = round2(total.Dimensions[i] / div)
-		}
-		out[code] = r
 	}
 	return out
+}
+
+// DemoIncidents draws the demo incidents of a desa in a phase: for each
+// incident indicator, a Poisson number averaging p of its reference range
+// (p the latent risk of its dimension), spread over the phase.
+func DemoIncidents(election, phase string, d DemoDesa, tpsCount int, indicators []Indicator) []DemoIncident {
+	latent := DemoScore(election, phase, d)
+	var out []DemoIncident
+	for _, ind := range indicators {
+		if ind.IncidentType == "" {
+			continue
+		}
+		seed := seedOf(election, phase, ind.IncidentType, string(d.Code))
+		n := poisson(demoExpected(ind, demoRisk(latent, ind), tpsCount), unitFloat(seed))
+		for i := range n {
+			s := splitmix64(seed + uint64(i) + 1)
+			out = append(out, DemoIncident{Type: ind.IncidentType, At: unitFloat(s), Seed: int64(s>>34) + 1})
+		}
+	}
+	return out
+}
+
+// poisson draws from a Poisson distribution of mean lambda by inverting its
+// distribution function at u in [0, 1).
+func poisson(lambda, u float64) int {
+	p := math.Exp(-lambda)
+	cum, k := p, 0
+	for u > cum && k < 1000 {
+		k++
+		p *= lambda / float64(k)
+		cum += p
+	}
+	return k
 }

@@ -1,6 +1,9 @@
 package geo
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Category is the class of a composite risk score.
 type Category string
@@ -56,6 +59,35 @@ const (
 
 // Dimensions lists the four IKP dimensions in Bawaslu's order.
 var Dimensions = []Dimension{SocialPolitical, Administration, Contestation, Participation}
+
+var dimensionNames = map[Dimension]string{
+	SocialPolitical: "social_political", Administration: "administration",
+	Contestation: "contestation", Participation: "participation",
+}
+
+// String is the dimension's name in the API and the database (social_political, ...).
+func (d Dimension) String() string { return dimensionNames[d] }
+
+// ParseDimension reads a dimension's name.
+func ParseDimension(s string) (Dimension, bool) {
+	for d, name := range dimensionNames {
+		if name == s {
+			return d, true
+		}
+	}
+	return 0, false
+}
+
+func (d Dimension) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+func (d *Dimension) UnmarshalText(b []byte) error {
+	v, ok := ParseDimension(string(b))
+	if !ok {
+		return fmt.Errorf("unknown dimension %q", b)
+	}
+	*d = v
+	return nil
+}
 
 // Score is a composite risk score with its four dimension scores, all 0-100.
 type Score struct {

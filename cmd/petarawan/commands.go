@@ -88,11 +88,16 @@ func seedDemo(ctx context.Context, cfg config, args []string) error {
 		return err
 	}
 	start := time.Now()
-	n, err := store.SeedDemo(ctx)
+	report, err := store.SeedDemo(ctx)
 	if err != nil {
 		return fmt.Errorf("seed demo: %w", err)
 	}
-	fmt.Printf("wrote %d demo risk scores in %s (labelled demo in every response)\n", n, time.Since(start).Round(time.Millisecond))
+	scores := 0
+	for _, r := range report.Runs {
+		scores += *r.UnitsScored
+	}
+	fmt.Printf("wrote %d demo observations and %d demo incidents, scored %d phases (%d scores) in %s; all labelled demo\n",
+		report.Observations, report.Incidents, len(report.Runs), scores, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

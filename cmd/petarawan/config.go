@@ -16,6 +16,7 @@ type config struct {
 	addr             string
 	statementTimeout time.Duration
 	maxConns         int32
+	requireReadToken bool
 }
 
 func configFromEnv() (config, error) {
@@ -38,6 +39,13 @@ func configFromEnv() (config, error) {
 			return cfg, fmt.Errorf("PETARAWAN_MAX_CONNS=%q: want a whole number of at least 1", v)
 		}
 		cfg.maxConns = int32(n)
+	}
+	switch v := os.Getenv("PETARAWAN_READ_TOKEN"); v {
+	case "", "optional":
+	case "required":
+		cfg.requireReadToken = true
+	default:
+		return cfg, fmt.Errorf("PETARAWAN_READ_TOKEN=%q: want optional (reads are public, the default) or required", v)
 	}
 	return cfg, nil
 }

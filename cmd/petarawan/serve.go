@@ -24,7 +24,7 @@ func serve(ctx context.Context, cfg config) error {
 	defer store.Close()
 	srv := &http.Server{
 		Addr:              cfg.addr,
-		Handler:           api.New(store, log),
+		Handler:           api.New(store, log, api.Options{RequireReadToken: cfg.requireReadToken}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}

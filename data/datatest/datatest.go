@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -53,7 +54,7 @@ func serverURL(tb testing.TB) string {
 
 // NewDatabase creates an empty database, migrated, and drops it when the test ends.
 func NewDatabase(tb testing.TB) string {
-	dbURL, drop, err := createDatabase(serverURL(tb))
+	dbURL, drop, err := createDatabase(serverURL(tb), "")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -79,7 +80,8 @@ func Open(tb testing.TB, dbURL string, opts ...data.Options) *data.Store {
 	return store
 }
 
-func createDatabase(server string) (string, func(), error) {
+// createDatabase creates a database, empty or as a copy of template.
+func createDatabase(server, template string) (string, func(), error) {
 	ctx := context.Background()
 	conn, err := Connect(server)
 	if err != nil {
@@ -89,7 +91,11 @@ func createDatabase(server string) (string, func(), error) {
 	suffix := make([]byte, 6)
 	rand.Read(suffix)
 	name := "petarawan_test_" + hex.EncodeToString(suffix)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	create := "CREATE DATABASE " + name
+	if template != "" {
+		create += " TEMPLATE " + template
+	}
+	if _, err := conn.Exec(ctx, create); err != nil {
 		return "", nil, err
 	}
 	u, err := url.Parse(server)
@@ -108,28 +114,56 @@ func createDatabase(server string) (string, func(), error) {
 	return u.String(), drop, nil
 }
 
+// The Banten sample, loaded once per test binary into a template that
+// nobody connects to, so that copies of it are quick to make.
 var banten struct {
-	once sync.Once
-	url  string
-	drop func()
-	err  error
+	once          sync.Once
+	template, url string
+	drops         []func()
+	err           error
 }
 
-// Banten returns the URL of a database holding the Banten sample and its demo
-// scores, created once per test binary; call Main from TestMain to drop it.
-func Banten(tb testing.TB) string {
+func loadBanten(tb testing.TB) {
 	server := serverURL(tb)
 	banten.once.Do(func() {
-		banten.url, banten.drop, banten.err = createDatabase(server)
+		var drop func()
+		var templateURL string
+		templateURL, drop, banten.err = createDatabase(server, "")
 		if banten.err != nil {
 			return
 		}
-		banten.err = load(banten.url)
+		banten.drops = append(banten.drops, drop)
+		if banten.err = load(templateURL); banten.err != nil {
+			return
+		}
+		u, _ := url.Parse(templateURL)
+		banten.template = strings.TrimPrefix(u.Path, "/")
+		banten.url, drop, banten.err = createDatabase(server, banten.template)
+		banten.drops = append(banten.drops, drop)
 	})
 	if banten.err != nil {
 		tb.Fatalf("loading the Banten sample: %v", banten.err)
 	}
+}
+
+// Banten returns the URL of a database holding the Banten sample and its demo
+// data, shared by the tests of a package that only read; call Main from
+// TestMain to drop it.
+func Banten(tb testing.TB) string {
+	loadBanten(tb)
 	return banten.url
+}
+
+// BantenCopy returns the URL of a database of its own holding the Banten
+// sample and its demo data, for a test that writes; it is dropped when the test ends.
+func BantenCopy(tb testing.TB) string {
+	loadBanten(tb)
+	dbURL, drop, err := createDatabase(serverURL(tb), banten.template)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(drop)
+	return dbURL
 }
 
 func load(dbURL string) error {
@@ -175,8 +209,8 @@ func importBanten(store *data.Store) (*data.ImportReport, error) {
 // Main runs the tests, then drops the shared Banten database.
 func Main(m *testing.M) {
 	code := m.Run()
-	if banten.drop != nil {
-		banten.drop()
+	for i := len(banten.drops) - 1; i >= 0; i-- {
+		banten.drops[i]()
 	}
 	os.Exit(code)
 }

@@ -1,0 +1,67 @@
+package data
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Role is what a token may do; each role may do what the roles below it may.
+type Role string
+
+const (
+	Viewer Role = "viewer" // read, when reads require a token
+	Editor Role = "editor" // record observations and incidents
+	Admin  Role = "admin"  // change the catalogue, weights, thresholds and tokens; read the audit log
+)
+
+// Roles lists the roles from least to most privileged.
+var Roles = []Role{Viewer, Editor, Admin}
+
+func (r Role) rank() int {
+	for i, x := range Roles {
+		if x == r {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// Allows tells whether role r may do what role need may.
+func (r Role) Allows(need Role) bool { return r.rank() >= need.rank() && need.rank() > 0 }
+
+// ParseRole reads a role's name.
+func ParseRole(s string) (Role, bool) {
+	r := Role(s)
+	return r, r.rank() > 0
+}
+
+// Actor is who makes a write: a token (its name and role) or the command line.
+type Actor struct {
+	Name string
+	Role Role
+}
+
+// audit records a write in the audit log, in the write's own transaction.
+// before and after are marshalled to JSON (nil stays SQL NULL).
+func audit(ctx context.Context, tx pgx.Tx, actor Actor, action, target string, before, after any) error {
+	asJSON := func(v any) ([]byte, error) {
+		if v == nil {
+			return nil, nil
+		}
+		return json.Marshal(v)
+	}
+	b, err := asJSON(before)
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	a, err := asJSON(after)
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO audit_log (actor, role, action, target, before, after) VALUES ($1, $2, $3, $4, $5, $6)`,
+		actor.Name, string(actor.Role), action, target, b, a)
+	return err
+}
