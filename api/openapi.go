@@ -39,6 +39,9 @@ func openAPIDocument(base string) object {
 				"schema":      object{"type": "string"},
 			}, ref(ParamElection), ref(ParamPhase), ref(ParamDatetime), ref("f"))
 	}
+	addRiskPaths(paths)
+	addIncidentPaths(paths)
+	addAdminPaths(paths)
 	return object{
 		"openapi": "3.0.3",
 		"info": object{
@@ -68,7 +71,15 @@ func openAPIDocument(base string) object {
 				"Problem": object{"type": "object", "properties": object{
 					"type": object{"type": "string"}, "title": object{"type": "string"}, "status": object{"type": "integer"},
 					"detail": object{"type": "string"}, "instance": object{"type": "string"}, "parameter": object{"type": "string"},
+					"problems": object{"type": "array", "description": "what was wrong with each item of a refused write",
+						"items": object{"type": "object", "properties": object{
+							"item": object{"type": "integer"}, "line": object{"type": "integer"},
+							"field": object{"type": "string"}, "reason": object{"type": "string"}}}},
 				}},
+			},
+			"securitySchemes": object{
+				"bearer": object{"type": "http", "scheme": "bearer",
+					"description": "a token from petarawan token create (roles viewer, editor, admin)"},
 			},
 		},
 	}
@@ -79,6 +90,36 @@ func getOp(summary, id string, responses object, params ...any) object {
 	responses["404"] = problemResponse("no such collection or feature")
 	responses["503"] = problemResponse("the database is unreachable or the query took too long; retry later")
 	return object{"get": object{"summary": summary, "operationId": id, "parameters": params, "responses": responses}}
+}
+
+// writeOp describes a write (post, put, delete) that needs a token of the
+// given role; body, when set, is its JSON request body schema.
+func writeOp(method, summary, id string, role data.Role, body object, responses object, params ...any) object {
+	responses["400"] = problemResponse("bad request: the problem names the parameter")
+	responses["401"] = problemResponse("no token, or a token that is unknown or revoked")
+	responses["403"] = problemResponse("the token's role is not " + string(role) + " or above")
+	responses["422"] = problemResponse("the input is refused; problems lists each reason; nothing was written")
+	responses["503"] = problemResponse("the database is unreachable or the query took too long; retry later")
+	op := object{"summary": summary + " (role " + string(role) + ")", "operationId": id, "responses": responses,
+		"security": []any{object{"bearer": []any{}}}}
+	if len(params) > 0 {
+		op["parameters"] = params
+	}
+	if body != nil {
+		op["requestBody"] = object{"required": true, "content": body}
+	}
+	return object{method: op}
+}
+
+// withOps merges the operations of several paths objects for one path.
+func withOps(ops ...object) object {
+	out := object{}
+	for _, op := range ops {
+		for k, v := range op {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func ref(name string) object { return object{"$ref": "#/components/parameters/" + name} }
