@@ -25,6 +25,8 @@ const (
 	RelCollection  = "collection"
 	RelNext        = "next"
 	RelPrev        = "prev"
+	RelDescribedBy = "describedby"
+	RelDescribes   = "describes"
 
 	MediaJSON    = "application/json"
 	MediaGeoJSON = "application/geo+json"

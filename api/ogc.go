@@ -361,9 +361,16 @@ func (s *Server) items(c echo.Context) error {
 	return w.Flush()
 }
 
-// itemsLinks gives self, next and prev links with every other parameter kept as asked.
+// itemsLinks gives the links of a page of items: self, next, prev and the collection.
 func itemsLinks(c echo.Context, l geo.Level, offset, limit, returned int, matched int64) []Link {
-	base := baseURL(c.Request()) + "/collections/" + l.String()
+	links := pageLinks(c, MediaGeoJSON, offset, limit, returned, matched)
+	return append(links, Link{Href: baseURL(c.Request()) + "/collections/" + l.String(), Rel: RelCollection, Type: MediaJSON, Title: "the collection"})
+}
+
+// pageLinks gives self, next and prev links to pages of the requested path,
+// with every other parameter kept as asked.
+func pageLinks(c echo.Context, mediaType string, offset, limit, returned int, matched int64) []Link {
+	base := baseURL(c.Request()) + c.Request().URL.Path
 	page := func(off int) string {
 		q := url.Values{}
 		for k, v := range c.QueryParams() {
@@ -371,33 +378,39 @@ func itemsLinks(c echo.Context, l geo.Level, offset, limit, returned int, matche
 		}
 		q.Set(ParamOffset, strconv.Itoa(off))
 		q.Set(ParamLimit, strconv.Itoa(limit))
-		return base + "/items?" + q.Encode()
+		return base + "?" + q.Encode()
 	}
-	links := []Link{
-		{Href: page(offset), Rel: RelSelf, Type: MediaGeoJSON, Title: "this page"},
-		{Href: base, Rel: RelCollection, Type: MediaJSON, Title: "the collection"},
-	}
+	links := []Link{{Href: page(offset), Rel: RelSelf, Type: mediaType, Title: "this page"}}
 	if int64(offset+returned) < matched {
-		links = append(links, Link{Href: page(offset + returned), Rel: RelNext, Type: MediaGeoJSON, Title: "next page"})
+		links = append(links, Link{Href: page(offset + returned), Rel: RelNext, Type: mediaType, Title: "next page"})
 	}
 	if offset > 0 {
-		links = append(links, Link{Href: page(max(0, offset-limit)), Rel: RelPrev, Type: MediaGeoJSON, Title: "previous page"})
+		links = append(links, Link{Href: page(max(0, offset-limit)), Rel: RelPrev, Type: mediaType, Title: "previous page"})
 	}
 	return links
 }
 
-func (s *Server) item(c echo.Context) error {
+// unitOf reads the collection and feature id of the path: a level and a code of that level.
+func unitOf(c echo.Context) (geo.Level, geo.Code, error) {
 	l, err := levelOf(c)
+	if err != nil {
+		return 0, "", err
+	}
+	fid := c.Param("featureId")
+	code, err := geo.ParseCode(fid)
+	if err != nil || code.Level() != l {
+		return 0, "", notFound(fmt.Sprintf("no %s with id %q; ids are codes with or without dots, e.g. %s", l, fid, exampleCode(l)))
+	}
+	return l, code, nil
+}
+
+func (s *Server) item(c echo.Context) error {
+	l, code, err := unitOf(c)
 	if err != nil {
 		return err
 	}
 	if err := onlyParams(c, ParamElection, ParamPhase, ParamDatetime, ParamFormat); err != nil {
 		return err
-	}
-	fid := c.Param("featureId")
-	code, err := geo.ParseCode(fid)
-	if err != nil || code.Level() != l {
-		return notFound(fmt.Sprintf("no %s with id %q; ids are codes with or without dots, e.g. %s", l, fid, exampleCode(l)))
 	}
 	election, phase, err := s.resolvePhase(c, phaseSelectionOf(c))
 	if err != nil {
@@ -414,6 +427,8 @@ func (s *Server) item(c echo.Context) error {
 	links, err := marshalMembers(map[string]any{"links": []Link{
 		{Href: base + "/items/" + strconv.FormatInt(code.ID(), 10), Rel: RelSelf, Type: MediaGeoJSON, Title: "this feature"},
 		{Href: base, Rel: RelCollection, Type: MediaJSON, Title: "the collection"},
+		{Href: base + "/items/" + strconv.FormatInt(code.ID(), 10) + "/explain?" + url.Values{ParamElection: {election}, ParamPhase: {phase}}.Encode(),
+			Rel: RelDescribedBy, Type: MediaJSON, Title: "why this score: indicators, observations, incidents and history"},
 	}})
 	if err != nil {
 		return err

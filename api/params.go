@@ -70,20 +70,12 @@ func parseItems(level geo.Level, q url.Values) (*itemsRequest, error) {
 			return nil, err
 		}
 	}
-	if q.Has(ParamLimit) {
-		if req.query.Limit, err = strconv.Atoi(q.Get(ParamLimit)); err != nil || req.query.Limit < 1 {
-			return nil, badParameter(ParamLimit, fmt.Sprintf("%q is not a whole number of at least 1 (pages hold up to %d features)", q.Get(ParamLimit), MaxLimit))
-		}
-		// OGC API - Features: a limit above the maximum is served as the maximum, not refused.
-		if req.query.Limit > MaxLimit {
-			req.notices = append(req.notices, fmt.Sprintf("limit %d is above the maximum %d: this page holds at most %d features; follow the next link for more", req.query.Limit, MaxLimit, MaxLimit))
-			req.query.Limit = MaxLimit
-		}
+	var notice string
+	if req.query.Limit, req.query.Offset, notice, err = parsePage(q); err != nil {
+		return nil, err
 	}
-	if q.Has(ParamOffset) {
-		if req.query.Offset, err = strconv.Atoi(q.Get(ParamOffset)); err != nil || req.query.Offset < 0 || req.query.Offset > MaxOffset {
-			return nil, badParameter(ParamOffset, fmt.Sprintf("%q is not a whole number from 0 to %d", q.Get(ParamOffset), MaxOffset))
-		}
+	if notice != "" {
+		req.notices = append(req.notices, notice)
 	}
 	if q.Has(ParamSortBy) {
 		if req.query.SortBy, err = parseSortBy(q.Get(ParamSortBy), level); err != nil {
@@ -106,6 +98,28 @@ func parseItems(level geo.Level, q url.Values) (*itemsRequest, error) {
 		}
 	}
 	return req, nil
+}
+
+// parsePage reads limit (default DefaultLimit) and offset (default 0). A
+// limit above MaxLimit is served as MaxLimit, as OGC API - Features asks,
+// with a notice saying so.
+func parsePage(q url.Values) (limit, offset int, notice string, err error) {
+	limit = DefaultLimit
+	if q.Has(ParamLimit) {
+		if limit, err = strconv.Atoi(q.Get(ParamLimit)); err != nil || limit < 1 {
+			return 0, 0, "", badParameter(ParamLimit, fmt.Sprintf("%q is not a whole number of at least 1 (pages hold up to %d items)", q.Get(ParamLimit), MaxLimit))
+		}
+		if limit > MaxLimit {
+			notice = fmt.Sprintf("limit %d is above the maximum %d: this page holds at most %d items; follow the next link for more", limit, MaxLimit, MaxLimit)
+			limit = MaxLimit
+		}
+	}
+	if q.Has(ParamOffset) {
+		if offset, err = strconv.Atoi(q.Get(ParamOffset)); err != nil || offset < 0 || offset > MaxOffset {
+			return 0, 0, "", badParameter(ParamOffset, fmt.Sprintf("%q is not a whole number from 0 to %d", q.Get(ParamOffset), MaxOffset))
+		}
+	}
+	return limit, offset, notice, nil
 }
 
 func filterNames(props []data.Property) []string {

@@ -70,6 +70,7 @@ func buildProperties(l geo.Level) []Property {
 		Property{Name: "phase", Type: "string", Description: "election phase of the score", expr: "e.phase_code"},
 		Property{Name: "score", Type: "number", Description: "composite risk score 0-100 (higher is more vulnerable)", Sortable: true, expr: "r.score"},
 		Property{Name: "category", Type: "string", Description: "risk category of the score", Filter: true, Enum: categoryNames(), Sortable: true, expr: "r.category"},
+		Property{Name: "top_threats", Type: "array", Description: "up to 3 threats contributing most to the score, largest first (GET /threats names them)", expr: "r.top_threats"},
 		Property{Name: "score_social_political", Type: "number", Description: "IKP dimension konteks sosial-politik, 0-100", Sortable: true, expr: "r.score_social_political"},
 		Property{Name: "score_administration", Type: "number", Description: "IKP dimension penyelenggaraan, 0-100", Sortable: true, expr: "r.score_administration"},
 		Property{Name: "score_contestation", Type: "number", Description: "IKP dimension kontestasi, 0-100", Sortable: true, expr: "r.score_contestation"},
