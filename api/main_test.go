@@ -49,9 +49,23 @@ type response struct {
 
 func get(t *testing.T, url string, headers ...string) response {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+	return send(t, http.MethodGet, url, "", "", headers...)
+}
+
+// send makes a request with a body of the given content type (none when "")
+// and header name/value pairs.
+func send(t *testing.T, method, url, contentType, body string, headers ...string) response {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, r)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
@@ -61,11 +75,11 @@ func get(t *testing.T, url string, headers ...string) response {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
+	got, err := io.ReadAll(res.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return response{res.StatusCode, res.Header, body}
+	return response{res.StatusCode, res.Header, got}
 }
 
 // featureCollection is an items response as a client reads it.

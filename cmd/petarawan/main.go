@@ -4,7 +4,9 @@
 //	petarawan serve                          migrate, then serve the API on $PETARAWAN_ADDR (:8080)
 //	petarawan migrate                        apply pending schema migrations
 //	petarawan import boundaries FILE...      load admin units from GeoJSON (.geojson or .geojson.gz)
-//	petarawan seed demo                      write deterministic demo risk scores
+//	petarawan import observations FILE.csv   record observations from CSV and rescore
+//	petarawan score                          rescore every election phase
+//	petarawan seed demo                      write deterministic demo observations and incidents, then score
 //
 // The database is $DATABASE_URL.
 package main
@@ -24,7 +26,11 @@ const usage = `usage:
   petarawan migrate                            apply pending schema migrations
   petarawan import boundaries [--if-empty] FILE...
                                                load admin units from GeoJSON files (.geojson, .geojson.gz)
-  petarawan seed demo [--if-empty]             write deterministic demo risk scores for every phase
+  petarawan import observations [--dry-run] FILE.csv
+                                               record observations (all or nothing) and rescore; --dry-run
+                                               reports every problem line by line and what would change
+  petarawan score                              rescore every phase of every election from the stored inputs
+  petarawan seed demo [--if-empty]             write deterministic demo observations and incidents, then score
 
 environment:
   DATABASE_URL                   PostgreSQL/PostGIS connection URL (required)
@@ -59,6 +65,10 @@ func run(ctx context.Context, args []string) error {
 		return migrate(ctx, cfg)
 	case len(args) >= 2 && args[0] == "import" && args[1] == "boundaries":
 		return importBoundaries(ctx, cfg, args[2:])
+	case len(args) >= 2 && args[0] == "import" && args[1] == "observations":
+		return importObservations(ctx, cfg, args[2:])
+	case len(args) >= 1 && args[0] == "score":
+		return scoreAll(ctx, cfg, args[1:])
 	case len(args) >= 2 && args[0] == "seed" && args[1] == "demo":
 		return seedDemo(ctx, cfg, args[2:])
 	}
