@@ -278,10 +278,13 @@ func score(ctx context.Context, tx pgx.Tx, actor Actor, election, phase string, 
 	units := len(rows)
 	run.UnitsScored = &units
 	run.Status = "done"
-	_, err = tx.Exec(ctx, `
+	err = tx.QueryRow(ctx, `
 		UPDATE scoring_run SET status = 'done', params = $2, last_observation_id = $3, last_incident_id = $4,
 			units_scored = $5, started_at = coalesce(started_at, now()), finished_at = clock_timestamp()
-		WHERE id = $1`, run.ID, params, in.lastObservation, in.lastIncident, units)
+		WHERE id = $1
+		RETURNING requested_at, started_at, finished_at`, run.ID, params, in.lastObservation, in.lastIncident, units).
+		Scan(&run.RequestedAt, &run.StartedAt, &run.FinishedAt)
+	run.LastObservation, run.LastIncident = &in.lastObservation, &in.lastIncident
 	return run, err
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"strings"
 	"time"
 
 	"github.com/petarawan/petarawan/data"
@@ -49,10 +50,12 @@ func importObservations(ctx context.Context, cfg config, args []string) error {
 	report, err := store.AddObservations(ctx, cliActor(), data.ObservationBatch{Inputs: inputs, ParseProblems: parseProblems, DryRun: dryRun})
 	var invalid *data.InvalidInput
 	if errors.As(err, &invalid) {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s: %d problems; nothing imported", path, len(invalid.Problems))
 		for _, p := range invalid.Problems {
-			fmt.Fprintf(os.Stderr, "%s: %s\n", path, p)
+			fmt.Fprintf(&b, "\n  %s: %s", path, p)
 		}
-		return fmt.Errorf("%s: %d problems; nothing imported", path, len(invalid.Problems))
+		return errors.New(b.String())
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
