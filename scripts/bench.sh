@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make bench: a load run on loopback against a petarawan serving Banten (and
 # all of Indonesia when ../shared/data/indonesia/desa.geojson.gz is present),
-# printing req/s and p50/p95/p99 beside PostGIS's own time for the same queries.
+# printing req/s and p50/p95/p99 beside PostGIS's own time for the same queries,
+# the time of a full scoring run per phase, and the latency of single
+# observation writes (each rescoring its desa and the units above it).
 # Each data set gets its own database (petarawan_bench_*), loaded once.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,8 +27,15 @@ ensure_db() { # name files...
     local start=$SECONDS
     DATABASE_URL=$url /usr/bin/time -f "import: %e s wall, %M KB max RSS" bin/petarawan import boundaries "$@"
     echo "import took $((SECONDS - start)) s"
-    DATABASE_URL=$url /usr/bin/time -f "seed demo: %e s wall, %M KB max RSS" bin/petarawan seed demo
   fi
+  # --if-empty: a database from an older schema gets its demo data after migrating.
+  DATABASE_URL=$url /usr/bin/time -f "seed demo: %e s wall, %M KB max RSS" bin/petarawan seed demo --if-empty
+}
+
+# A full scoring run of every phase, timed per phase.
+score() { # name
+  echo "== full scoring run of $1"
+  DATABASE_URL=$(db_url "$1") /usr/bin/time -f "score: %e s wall, %M KB max RSS" bin/petarawan score
 }
 
 bench() { # name label
@@ -41,9 +50,11 @@ bench() { # name label
 }
 
 ensure_db petarawan_bench_banten testdata/banten/desa.geojson.gz testdata/banten/kecamatan.geojson.gz testdata/banten/kabupaten.geojson.gz
+score petarawan_bench_banten
 bench petarawan_bench_banten "Banten"
 if [ -f "$national" ]; then
   ensure_db petarawan_bench_indonesia "$national"
+  score petarawan_bench_indonesia
   bench petarawan_bench_indonesia "Indonesia"
 else
   echo "national file $national is absent: Indonesia skipped"

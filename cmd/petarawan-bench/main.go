@@ -8,12 +8,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -100,6 +102,62 @@ func run(apiURL, dbURL string, duration time.Duration, concurrency int, label st
 		fmt.Printf("%-16s %-8s %+8.0f%% (p50), %+.0f%% (p95) over PostGIS\n", "", "added", 100*(viaHTTP.p(50)/viaSQL.p(50)-1), 100*(viaHTTP.p(95)/viaSQL.p(95)-1))
 		viaGzip.print(sc.name, "HTTP gz")
 	}
+	return benchWrites(ctx, store, apiURL, duration, election, phase)
+}
+
+// benchWrites posts single observations, one at a time as an editor would,
+// each to a desa drawn in turn from the whole set, and times the answer: the
+// write, its audit entry and the rescoring of the desa and every unit above it.
+func benchWrites(ctx context.Context, store *data.Store, apiURL string, duration time.Duration, election, phase string) error {
+	bench := data.Actor{Name: "petarawan-bench", Role: data.Admin}
+	token, secret, err := store.CreateToken(ctx, bench, fmt.Sprintf("bench-%d", time.Now().UnixNano()), data.Editor)
+	if err != nil {
+		return err
+	}
+	defer store.RevokeToken(ctx, bench, token.Name)
+	var codes []string
+	for offset := 0; ; offset += 10000 {
+		_, page, err := store.Features(ctx, data.FeatureQuery{Level: geo.Desa, Election: election, Phase: phase,
+			Properties: []string{"code"}, Limit: 10000, Offset: offset})
+		if err != nil {
+			return err
+		}
+		n := 0
+		for page.Next() {
+			var f struct{ Properties struct{ Code string } }
+			if err := json.Unmarshal(page.Feature(), &f); err != nil {
+				return err
+			}
+			codes = append(codes, f.Properties.Code)
+			n++
+		}
+		if err := page.Close(); err != nil || n < 10000 {
+			break
+		}
+	}
+	client := &http.Client{}
+	writes := measure(duration, 1, func(i int) (int64, error) {
+		body := fmt.Sprintf(`{"indicator":"riwayat_konflik_massa","unit_code":%q,"election":%q,"phase":%q,"value":%d,"source":"polres","observed_at":%q}`,
+			codes[(i*7919)%len(codes)], election, phase, i%2, time.Now().Add(-time.Hour).Format(time.RFC3339))
+		req, err := http.NewRequest(http.MethodPost, apiURL+"/observations", strings.NewReader(body))
+		if err != nil {
+			return 0, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+secret)
+		res, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		defer res.Body.Close()
+		n, err := io.Copy(io.Discard, res.Body)
+		if err == nil && res.StatusCode != http.StatusCreated {
+			err = fmt.Errorf("POST /observations: %s", res.Status)
+		}
+		return n, err
+	})
+	fmt.Printf("\nsingle observation writes, one client, each rescoring its desa and the units above (%s %s):\n", election, phase)
+	writes.print("POST observation", "HTTP")
 	return nil
 }
 
