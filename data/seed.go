@@ -94,11 +94,13 @@ func (s *Store) SeedDemo(ctx context.Context) (SeedReport, error) {
 			[]string{"type", "occurred_at", "election_code", "phase_code", "unit_code", "seed"}, pgx.CopyFromRows(incidents)); err != nil {
 			return fmt.Errorf("copy demo incidents: %w", err)
 		}
-		// ST_GeneratePoints with a seed places each incident at the same point inside its desa every time.
+		// ST_GeneratePoints with a seed places each incident at the same point
+		// inside its desa every time; it gives nothing for slivers too thin to
+		// sample, which take the point on their surface.
 		tag, err := tx.Exec(ctx, `
 			INSERT INTO incident (type, occurred_at, election_code, phase_code, unit_code, description, source, recorded_by, geom)
 			SELECT d.type, d.occurred_at, d.election_code, d.phase_code, d.unit_code, 'Insiden contoh (data demo)', 'demo', 'demo',
-			       ST_GeometryN(ST_GeneratePoints(u.geom, 1, d.seed::integer), 1)
+			       coalesce(ST_GeometryN(ST_GeneratePoints(u.geom, 1, d.seed::integer), 1), ST_PointOnSurface(u.geom))
 			FROM demo_incident d JOIN admin_unit u ON u.code = d.unit_code
 			ORDER BY d.occurred_at, d.unit_code, d.type`)
 		if err != nil {

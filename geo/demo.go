@@ -181,8 +181,10 @@ func DemoObservations(election, phase string, d DemoDesa, tpsCount int, indicato
 }
 
 // DemoIncidents draws the demo incidents of a desa in a phase: for each
-// incident indicator, a Poisson number averaging p of its reference range
-// (p the latent risk of its dimension), spread over the phase.
+// incident indicator, a Poisson number averaging 2p² of its reference range
+// (p the latent risk of its dimension, 2p² capped at 1), spread over the
+// phase. Incidents are rarer than other signals and gather where the risk is
+// high: below p = 0.5 there are fewer than p would give, above it more.
 func DemoIncidents(election, phase string, d DemoDesa, tpsCount int, indicators []Indicator) []DemoIncident {
 	latent := DemoScore(election, phase, d)
 	var out []DemoIncident
@@ -191,7 +193,8 @@ func DemoIncidents(election, phase string, d DemoDesa, tpsCount int, indicators 
 			continue
 		}
 		seed := seedOf(election, phase, ind.IncidentType, string(d.Code))
-		n := poisson(demoExpected(ind, demoRisk(latent, ind), tpsCount), unitFloat(seed))
+		p := demoRisk(latent, ind)
+		n := poisson(demoExpected(ind, math.Min(1, 2*p*p), tpsCount), unitFloat(seed))
 		for i := range n {
 			s := splitmix64(seed + uint64(i) + 1)
 			out = append(out, DemoIncident{Type: ind.IncidentType, At: unitFloat(s), Seed: int64(s>>34) + 1})
