@@ -1,7 +1,438 @@
 package api
 
-import "github.com/labstack/echo/v4"
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
 
-func (s *Server) incidentRoutes(e *echo.Echo) {}
+	"github.com/labstack/echo/v4"
 
-func addIncidentPaths(paths object) {}
+	"github.com/petarawan/petarawan/data"
+	"github.com/petarawan/petarawan/geo"
+)
+
+// incidentCollection is the id of the collection of incident reports.
+const incidentCollection = "insiden"
+
+// incidentParams are the parameters insiden items takes besides the unit code filters.
+var incidentParams = []string{ParamBBox, ParamDatetime, ParamType, ParamElection, ParamPhase, ParamLimit, ParamOffset, ParamFormat}
+
+// The collection's paths are static routes: Echo prefers them to the
+// /collections/:collectionId routes of the admin units.
+func (s *Server) incidentRoutes(e *echo.Echo) {
+	base := "/collections/" + incidentCollection
+	e.GET(base, s.incidentCollectionInfo)
+	e.GET(base+"/items", s.incidents)
+	e.POST(base+"/items", s.addIncidents, require(data.Editor))
+	e.GET(base+"/items/:featureId", s.incident)
+}
+
+// describeIncidents gives the incident collection's metadata: its extent in
+// space is that of the incidents (of the desa while there are none), in time
+// that of the elections (interval, nil when there are none).
+func (s *Server) describeIncidents(c echo.Context, extents map[geo.Level]data.Extent, interval []string) (collectionInfo, error) {
+	href := incidentsURL(c)
+	info := collectionInfo{
+		ID:    incidentCollection,
+		Title: "Insiden",
+		Description: "Incident reports (bentrokan, politik uang, intimidasi, ...) as points, each counted in the desa/kelurahan " +
+			"containing it and in the election phase of its time; they feed the risk scores. Editors add them with POST to the items. " +
+			"Incidents whose property demo is true are generated demo data, not reports.",
+		Attribution: Attribution,
+		ItemType:    "feature",
+		CRS:         []string{crs84},
+		Extent:      map[string]any{},
+		Links: []Link{
+			{Href: href, Rel: RelSelf, Type: MediaJSON, Title: "this collection"},
+			{Href: href + "/items", Rel: RelItems, Type: MediaGeoJSON, Title: "the incidents"},
+		},
+	}
+	b, err := s.store.IncidentExtent(c.Request().Context())
+	if err != nil {
+		return info, err
+	}
+	if desa, ok := extents[geo.Desa]; b == nil && ok {
+		b = &desa.BBox
+	}
+	if b != nil {
+		info.Extent["spatial"] = map[string]any{"bbox": [][]float64{{b.MinLon, b.MinLat, b.MaxLon, b.MaxLat}}, "crs": crs84}
+	}
+	if interval != nil {
+		info.Extent["temporal"] = map[string]any{"interval": [][]string{{interval[0] + "T00:00:00+07:00", interval[1] + "T23:59:59+07:00"}}}
+	}
+	return info, nil
+}
+
+func (s *Server) incidentCollectionInfo(c echo.Context) error {
+	if err := onlyParams(c, ParamFormat); err != nil {
+		return err
+	}
+	infos, err := s.describeCollections(c)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(infos, func(info collectionInfo) bool { return info.ID == incidentCollection })
+	return writeJSON(c, http.StatusOK, MediaJSON, infos[i])
+}
+
+// parseIncidentItems reads the query string of insiden items.
+func (s *Server) parseIncidentItems(c echo.Context) (data.IncidentQuery, []string, error) {
+	params := c.QueryParams()
+	props := data.IncidentProperties()
+	filters := filterNames(props)
+	q := data.IncidentQuery{Filters: map[string]string{}}
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		if !slices.Contains(incidentParams, name) && !slices.Contains(filters, name) {
+			return q, nil, badParameter(name, fmt.Sprintf("unknown parameter; insiden items takes %s and the filters %s",
+				strings.Join(incidentParams, ", "), strings.Join(filters, ", ")))
+		}
+		if len(params[name]) > 1 {
+			return q, nil, badParameter(name, "given more than once")
+		}
+	}
+	var err error
+	if params.Has(ParamBBox) {
+		if q.BBox, err = parseBBox(params.Get(ParamBBox)); err != nil {
+			return q, nil, err
+		}
+	}
+	if params.Has(ParamDatetime) {
+		if q.Time, err = geo.ParseTimeRange(params.Get(ParamDatetime)); err != nil {
+			return q, nil, badParameter(ParamDatetime, err.Error())
+		}
+	}
+	var notices []string
+	var notice string
+	if q.Limit, q.Offset, notice, err = parsePage(params); err != nil {
+		return q, nil, err
+	}
+	if notice != "" {
+		notices = append(notices, notice)
+	}
+	if f := params.Get(ParamFormat); params.Has(ParamFormat) && f != "json" && f != "geojson" {
+		return q, nil, badParameter(ParamFormat, fmt.Sprintf("format %q is not offered; use json or geojson", f))
+	}
+	if params.Has(ParamType) {
+		if q.Types, err = s.parseIncidentTypes(c, params.Get(ParamType)); err != nil {
+			return q, nil, err
+		}
+	}
+	if q.Election, q.Phase, err = s.parseElectionPhase(c, params.Get(ParamElection), params.Get(ParamPhase)); err != nil {
+		return q, nil, err
+	}
+	for _, p := range props {
+		if v, ok := params[p.Name]; ok && p.Filter {
+			if q.Filters[p.Name], err = parseFilter(p, v[0]); err != nil {
+				return q, nil, err
+			}
+		}
+	}
+	return q, notices, nil
+}
+
+// parseIncidentTypes reads a comma-separated list of incident type codes of the catalogue.
+func (s *Server) parseIncidentTypes(c echo.Context, list string) ([]string, error) {
+	catalogue, err := s.store.IncidentTypes(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
+	known := make([]string, len(catalogue))
+	for i, t := range catalogue {
+		known[i] = t.Code
+	}
+	var types []string
+	for _, t := range strings.Split(list, ",") {
+		t = strings.TrimSpace(t)
+		if !slices.Contains(known, t) {
+			return nil, badParameter(ParamType, fmt.Sprintf("unknown incident type %q; types are %s", t, strings.Join(known, ", ")))
+		}
+		types = append(types, t)
+	}
+	return types, nil
+}
+
+// parseElectionPhase checks the election and phase filters: an election that
+// exists, a phase of it (of any election when none is named).
+func (s *Server) parseElectionPhase(c echo.Context, election, phase string) (string, string, error) {
+	if election == "" && phase == "" {
+		return "", "", nil
+	}
+	elections, err := s.store.Elections(c.Request().Context())
+	if err != nil {
+		return "", "", err
+	}
+	var codes, phases []string
+	found := election == ""
+	for _, e := range elections {
+		codes = append(codes, e.Code)
+		if election != "" && e.Code != election {
+			continue
+		}
+		found = true
+		for _, p := range e.Phases {
+			if !slices.Contains(phases, p.Code) {
+				phases = append(phases, p.Code)
+			}
+		}
+	}
+	if !found {
+		return "", "", badParameter(ParamElection, fmt.Sprintf("unknown election %q; elections are %s", election, strings.Join(codes, ", ")))
+	}
+	if phase != "" && !slices.Contains(phases, phase) {
+		return "", "", badParameter(ParamPhase, fmt.Sprintf("unknown phase %q; phases are %s", phase, strings.Join(phases, ", ")))
+	}
+	return election, phase, nil
+}
+
+// incidents answers a page of incidents, ordered by occurred_at then id.
+func (s *Server) incidents(c echo.Context) error {
+	q, notices, err := s.parseIncidentItems(c)
+	if err != nil {
+		return err
+	}
+	matched, rows, err := s.store.Incidents(c.Request().Context(), q)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	return s.streamFeatures(c, rows, func(returned int, demo bool) map[string]any {
+		tail := map[string]any{
+			"numberMatched":  matched,
+			"numberReturned": returned,
+			"timeStamp":      time.Now().UTC().Format(time.RFC3339),
+			"links":          append(pageLinks(c, MediaGeoJSON, q.Offset, q.Limit, returned, matched), incidentCollectionLink(c)),
+			"demo":           demo,
+		}
+		if notices != nil {
+			tail["notices"] = notices
+		}
+		return tail
+	})
+}
+
+// streamFeatures answers with a GeoJSON FeatureCollection of the rows'
+// features, copied as they come, closed by the members tail gives for the
+// number of features returned and whether any of them is demo data.
+func (s *Server) streamFeatures(c echo.Context, rows *data.FeatureRows, tail func(returned int, demo bool) map[string]any) error {
+	// Read the first row before answering, so that a failing query still gets a problem response.
+	more := rows.Next()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentType, MediaGeoJSON)
+	res.WriteHeader(http.StatusOK)
+	w := bufio.NewWriterSize(res, 64<<10)
+	w.WriteString(`{"type":"FeatureCollection","features":[`)
+	returned, demo := 0, false
+	for ; more; more = rows.Next() {
+		if returned > 0 {
+			w.WriteByte(',')
+		}
+		if _, err := w.Write(rows.Feature()); err != nil {
+			return err // the client has gone
+		}
+		returned++
+		demo = demo || rows.Demo()
+	}
+	if err := rows.Err(); err != nil {
+		// The body has started: cut the connection so the client sees a broken response, not a short one.
+		s.log.Error("items stream failed", "uri", c.Request().RequestURI, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	members, err := marshalMembers(tail(returned, demo))
+	if err != nil {
+		return err
+	}
+	w.WriteString(`],`)
+	w.Write(members)
+	return w.Flush()
+}
+
+// incident answers one incident. Ids are whole numbers; any other id is a 404 like an unknown one.
+func (s *Server) incident(c echo.Context) error {
+	if err := onlyParams(c, ParamFormat); err != nil {
+		return err
+	}
+	fid := c.Param("featureId")
+	id, err := strconv.ParseInt(fid, 10, 64)
+	if err != nil || id < 1 {
+		return notFound(fmt.Sprintf("no incident with id %q; incident ids are whole numbers", fid))
+	}
+	feature, err := s.store.Incident(c.Request().Context(), id)
+	if errors.Is(err, data.ErrNotFound) {
+		return notFound(fmt.Sprintf("no incident with id %d", id))
+	}
+	if err != nil {
+		return err
+	}
+	body, err := withFeatureLinks(feature, incidentLinks(c, id))
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, MediaGeoJSON, body)
+}
+
+// incidentsURL is the public URL of the incident collection.
+func incidentsURL(c echo.Context) string {
+	return baseURL(c.Request()) + "/collections/" + incidentCollection
+}
+
+func incidentCollectionLink(c echo.Context) Link {
+	return Link{Href: incidentsURL(c), Rel: RelCollection, Type: MediaJSON, Title: "the collection"}
+}
+
+// incidentLinks are the links of one incident: itself, then its collection.
+func incidentLinks(c echo.Context, id int64) []Link {
+	return []Link{
+		{Href: incidentsURL(c) + "/items/" + strconv.FormatInt(id, 10), Rel: RelSelf, Type: MediaGeoJSON, Title: "this feature"},
+		incidentCollectionLink(c),
+	}
+}
+
+// withFeatureLinks adds links as the last member of a feature's JSON.
+func withFeatureLinks(feature []byte, links []Link) ([]byte, error) {
+	members, err := marshalMembers(map[string]any{"links": links})
+	if err != nil {
+		return nil, err
+	}
+	body := append(feature[:len(feature)-1:len(feature)-1], ',')
+	return append(body, members...), nil
+}
+
+// addIncidents records incident reports: a GeoJSON Feature or
+// FeatureCollection, or a CSV file with the columns geo.IncidentColumns.
+func (s *Server) addIncidents(c echo.Context) error {
+	if err := onlyParams(c); err != nil {
+		return err
+	}
+	mediaType, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if mediaType != MediaGeoJSON && mediaType != MediaJSON && mediaType != MediaCSV {
+		return unsupportedMedia(mediaType, MediaGeoJSON, MediaJSON, MediaCSV)
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return err // too large (413), or the client has gone
+	}
+	var batch geo.IncidentBatch
+	if mediaType == MediaCSV {
+		batch, err = geo.ReadIncidentsCSV(bytes.NewReader(body))
+	} else {
+		batch, err = geo.ReadIncidentsGeoJSON(body)
+	}
+	if err != nil {
+		return badBody(err.Error())
+	}
+	created, err := s.store.AddIncidents(c.Request().Context(), actorOf(c), batch)
+	if err != nil {
+		return err
+	}
+	if batch.Single {
+		links := incidentLinks(c, created[0].ID)
+		feature, err := withFeatureLinks(created[0].Feature, links)
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set(echo.HeaderLocation, links[0].Href)
+		return c.Blob(http.StatusCreated, MediaGeoJSON, feature)
+	}
+	var out bytes.Buffer
+	out.WriteString(`{"type":"FeatureCollection","features":[`)
+	for i, in := range created {
+		if i > 0 {
+			out.WriteByte(',')
+		}
+		out.Write(in.Feature)
+	}
+	members, err := marshalMembers(map[string]any{
+		"numberReturned": len(created),
+		"timeStamp":      time.Now().UTC().Format(time.RFC3339),
+		"links":          []Link{incidentCollectionLink(c)},
+		"demo":           false,
+	})
+	if err != nil {
+		return err
+	}
+	out.WriteString(`],`)
+	out.Write(members)
+	return c.Blob(http.StatusCreated, MediaGeoJSON, out.Bytes())
+}
+
+// OpenAPI schemas of an incident report.
+var (
+	incidentPropertiesSchema = object{"type": "object", "additionalProperties": false,
+		"required": []string{"type", "occurred_at", "source"},
+		"properties": object{
+			"type":        object{"type": "string", "description": "incident type code (GET /incident-types lists them), e.g. bentrok_pendukung"},
+			"occurred_at": object{"type": "string", "format": "date-time", "description": "RFC 3339 with offset, e.g. 2024-01-15T10:30:00+07:00"},
+			"description": object{"type": "string", "nullable": true, "maxLength": geo.MaxDescriptionLength},
+			"source":      object{"type": "string", "enum": geo.Sources},
+			"phase": object{"type": "string", "nullable": true,
+				"description": "the election phase, where the day belongs to two (e.g. penghitungan on 14 Feb 2024); default: the first phase containing the day"},
+		}}
+	incidentFeatureSchema = object{"type": "object", "required": []string{"type", "geometry", "properties"},
+		"properties": object{
+			"type": object{"type": "string", "enum": []string{"Feature"}},
+			"geometry": object{"type": "object", "required": []string{"type", "coordinates"}, "properties": object{
+				"type":        object{"type": "string", "enum": []string{"Point"}},
+				"coordinates": object{"type": "array", "minItems": 2, "maxItems": 3, "items": object{"type": "number"}},
+			}},
+			"properties": incidentPropertiesSchema,
+		}}
+	incidentBodySchema = object{"oneOf": []any{incidentFeatureSchema, object{"type": "object", "required": []string{"type", "features"},
+		"properties": object{
+			"type":     object{"type": "string", "enum": []string{"FeatureCollection"}},
+			"features": object{"type": "array", "maxItems": geo.MaxIncidentBatch, "items": incidentFeatureSchema},
+		}}}}
+)
+
+func addIncidentPaths(paths object) {
+	base := "/collections/" + incidentCollection
+	paths[base] = getOp("Metadata of the incident reports (insiden)", "collection_"+incidentCollection,
+		jsonResponse("the collection's metadata"), ref("f"))
+	params := []any{
+		ref(ParamBBox),
+		queryParam(ParamDatetime, "only incidents that occurred at this instant or in this interval (OGC API): a date (its whole day in WIB), "+
+			"an RFC 3339 date-time with offset, or start/end with .. for an open end, e.g. 2024-02-11/2024-02-13 or 2024-02-14T00:00:00+07:00/..",
+			object{"type": "string"}, "", false),
+		queryParam(ParamType, "only incidents of these types (comma-separated codes)", object{"type": "array", "items": object{"type": "string"}}, "form", false),
+		queryParam(ParamElection, "only incidents counted in this election, e.g. pemilu-2024", object{"type": "string"}, "", false),
+		queryParam(ParamPhase, "only incidents counted in this phase, e.g. masa_tenang", object{"type": "string"}, "", false),
+		ref(ParamLimit), ref(ParamOffset), ref("f"),
+	}
+	for _, p := range data.IncidentProperties() {
+		if p.Filter {
+			params = append(params, filterParam(p))
+		}
+	}
+	paths[base+"/items"] = withOps(
+		getOp("Incident reports, by occurred_at", "items_"+incidentCollection,
+			geoJSONResponse("a page of incidents; follow the next link for more"), params...),
+		writeOp("post", "Record incident reports and rescore the desa they fall in", "add_"+incidentCollection, data.Editor,
+			object{
+				MediaGeoJSON: object{"schema": incidentBodySchema},
+				MediaJSON:    object{"schema": incidentBodySchema},
+				MediaCSV: object{"schema": object{"type": "string",
+					"description": "a header line naming the columns " + strings.Join(geo.IncidentColumns, ",") + " (description and phase optional), then one incident per line"}},
+			},
+			object{
+				"201": object{"description": "recorded: the Feature (and a Location header) for a Feature, a FeatureCollection for a collection or CSV",
+					"headers": object{"Location": object{"description": "the new incident, for a single Feature", "schema": object{"type": "string"}}},
+					"content": object{MediaGeoJSON: object{}}},
+				"415": problemResponse("the Content-Type is not application/geo+json, application/json or text/csv"),
+			}))
+	paths[base+"/items/{featureId}"] = getOp("One incident by id", "item_"+incidentCollection,
+		geoJSONResponse("the incident"), object{
+			"name": "featureId", "in": "path", "required": true, "description": "the incident's id",
+			"schema": object{"type": "integer", "minimum": 1},
+		}, ref("f"))
+}

@@ -169,7 +169,11 @@ func (s *Server) describeCollections(c echo.Context) ([]collectionInfo, error) {
 		}
 		infos = append(infos, info)
 	}
-	return infos, nil
+	incidents, err := s.describeIncidents(c, extents, interval)
+	if err != nil {
+		return nil, err
+	}
+	return append(infos, incidents), nil
 }
 
 func (s *Server) collections(c echo.Context) error {
@@ -192,7 +196,7 @@ func levelOf(c echo.Context) (geo.Level, error) {
 	id := c.Param("collectionId")
 	l, ok := geo.ParseLevel(id)
 	if !ok {
-		return 0, notFound(fmt.Sprintf("no collection %q; collections are provinsi, kabupaten, kecamatan, desa", id))
+		return 0, notFound(fmt.Sprintf("no collection %q; collections are provinsi, kabupaten, kecamatan, desa, insiden", id))
 	}
 	return l, nil
 }

@@ -24,6 +24,8 @@ const (
 	ParamPhase      = "phase"
 	ParamDatetime   = "datetime"
 	ParamFormat     = "f"
+	// ParamType selects incidents by type code (comma-separated).
+	ParamType = "type"
 )
 
 // Paging limits for items.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -64,4 +65,34 @@ func audit(ctx context.Context, tx pgx.Tx, actor Actor, action, target string, b
 	_, err = tx.Exec(ctx, `INSERT INTO audit_log (actor, role, action, target, before, after) VALUES ($1, $2, $3, $4, $5, $6)`,
 		actor.Name, string(actor.Role), action, target, b, a)
 	return err
+}
+
+// AuditEntry is one write as the audit log recorded it.
+type AuditEntry struct {
+	ID     int64           `json:"id"`
+	At     time.Time       `json:"at"`
+	Actor  string          `json:"actor"`
+	Role   Role            `json:"role"`
+	Action string          `json:"action"`
+	Target string          `json:"target"`
+	Before json.RawMessage `json:"before"`
+	After  json.RawMessage `json:"after"`
+}
+
+// AuditQuery selects a page of the audit log; an empty Action or Actor selects every one.
+type AuditQuery struct {
+	Action, Actor string
+	Limit, Offset int
+}
+
+// AuditLog lists audit entries, newest first.
+func (s *Store) AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
+	rows, err := s.read.Query(ctx, `
+		SELECT id, at, actor, role, action, target, before, after FROM audit_log
+		WHERE ($1 = '' OR action = $1) AND ($2 = '' OR actor = $2)
+		ORDER BY id DESC LIMIT $3 OFFSET $4`, q.Action, q.Actor, q.Limit, q.Offset)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[AuditEntry])
 }

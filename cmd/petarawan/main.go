@@ -7,6 +7,7 @@
 //	petarawan import observations FILE.csv   record observations from CSV and rescore
 //	petarawan score                          rescore every election phase
 //	petarawan seed demo                      write deterministic demo observations and incidents, then score
+//	petarawan token create|revoke|list       manage API tokens
 //
 // The database is $DATABASE_URL.
 package main
@@ -31,6 +32,10 @@ const usage = `usage:
                                                reports every problem line by line and what would change
   petarawan score                              rescore every phase of every election from the stored inputs
   petarawan seed demo [--if-empty]             write deterministic demo observations and incidents, then score
+  petarawan token create --role viewer|editor|admin NAME
+                                               make an API token and print its secret (shown only this once)
+  petarawan token revoke NAME                  revoke a token: it is refused from then on
+  petarawan token list                         list the tokens (never their secrets)
 
 environment:
   DATABASE_URL                   PostgreSQL/PostGIS connection URL (required)
@@ -71,6 +76,8 @@ func run(ctx context.Context, args []string) error {
 		return scoreAll(ctx, cfg, args[1:])
 	case len(args) >= 2 && args[0] == "seed" && args[1] == "demo":
 		return seedDemo(ctx, cfg, args[2:])
+	case len(args) >= 1 && args[0] == "token":
+		return tokenCommand(ctx, cfg, args[1:])
 	}
 	return flag.ErrHelp
 }

@@ -4,11 +4,20 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/user"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/petarawan/petarawan/api"
+	"github.com/petarawan/petarawan/data"
 	"github.com/petarawan/petarawan/data/datatest"
 )
 
@@ -92,5 +101,176 @@ func TestIfEmptyLoadsOnlyAnEmptyDatabase(t *testing.T) {
 	}
 	if err := run(ctx, []string{"seed", "demo", "--if-empty"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// captureStdout runs fn and returns what it printed on standard output.
+func captureStdout(t *testing.T, fn func() error) (string, error) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stdout
+	os.Stdout = w
+	printed := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(r)
+		printed <- b
+	}()
+	err = fn()
+	os.Stdout = saved
+	w.Close()
+	return string(<-printed), err
+}
+
+func TestTokensAreMadeListedAndRevokedOnTheCommandLine(t *testing.T) {
+	dbURL := datatest.NewDatabase(t)
+	t.Setenv("DATABASE_URL", dbURL)
+	ctx := context.Background()
+	tokenRun := func(args ...string) (string, error) {
+		return captureStdout(t, func() error { return run(ctx, append([]string{"token"}, args...)) })
+	}
+	out, err := tokenRun("create", "--role", "admin", "ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := regexp.MustCompile(`secret: (prw_\S+)`).FindStringSubmatch(out)
+	if secret == nil || !strings.Contains(out, "will not be shown again") {
+		t.Fatalf("token create printed %q", out)
+	}
+	// The flag may follow the name too.
+	if _, err := tokenRun("create", "gis-team", "--role", "viewer"); err != nil {
+		t.Fatal(err)
+	}
+
+	store := datatest.Open(t, dbURL)
+	srv := httptest.NewServer(api.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)), api.Options{}))
+	defer srv.Close()
+	status := func() int {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/tokens", nil)
+		req.Header.Set("Authorization", "Bearer "+secret[1])
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := status(); got != http.StatusOK {
+		t.Errorf("the new admin token gets %d from GET /tokens, want 200", got)
+	}
+
+	conn, err := datatest.Connect(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var hashHex string
+	if err := conn.QueryRow(ctx, `SELECT encode(hash, 'hex') FROM api_token WHERE name = 'ops'`).Scan(&hashHex); err != nil {
+		t.Fatal(err)
+	}
+	list, err := tokenRun("list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	osUser, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ops", "gis-team", "viewer", "admin", "cli:" + osUser.Username} {
+		if !strings.Contains(list, want) {
+			t.Errorf("token list does not show %q:\n%s", want, list)
+		}
+	}
+	for _, secretish := range []string{secret[1], secret[1][len("prw_"):], hashHex} {
+		if strings.Contains(list, secretish) {
+			t.Errorf("token list shows a secret or hash:\n%s", list)
+		}
+	}
+	var audited int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'token.create' AND actor = $1 AND role = 'admin'`,
+		"cli:"+osUser.Username).Scan(&audited); err != nil || audited != 2 {
+		t.Errorf("%d token.create audit entries by cli:%s (%v), want 2", audited, osUser.Username, err)
+	}
+
+	out, err = tokenRun("revoke", "ops")
+	if err != nil || !strings.Contains(out, "revoked token ops") {
+		t.Fatalf("token revoke: %q %v", out, err)
+	}
+	if got := status(); got != http.StatusUnauthorized {
+		t.Errorf("the revoked token gets %d, want 401", got)
+	}
+	if list, _ := tokenRun("list"); !regexp.MustCompile(`ops\s+admin\s+\S+\s+\S+\s+\d{4}-`).MatchString(list) {
+		t.Errorf("token list does not show ops as revoked:\n%s", list)
+	}
+
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"revoke", "ops"}, []string{"ops", "revoked already"}},
+		{[]string{"revoke", "nobody"}, []string{"no token named", "nobody"}},
+		{[]string{"create", "--role", "boss", "x"}, []string{"boss", "viewer, editor, admin"}},
+		{[]string{"create", "x"}, []string{"--role is required"}},
+		{[]string{"create", "--role", "viewer", "gis-team"}, []string{"gis-team", "exists already"}},
+		{[]string{"create", "--role", "viewer", "gis team"}, []string{"name", "letters, digits"}},
+		{[]string{"create", "--role", "viewer"}, []string{"name one token"}},
+		{[]string{"create", "--colour", "red", "x"}, []string{"colour"}},
+		{[]string{"rotate", "ops"}, []string{"unknown subcommand", "rotate"}},
+	}
+	for _, c := range cases {
+		out, err := tokenRun(c.args...)
+		if err == nil {
+			t.Errorf("token %v: no error (printed %q)", c.args, out)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("token %v: error %q does not mention %q", c.args, err, w)
+			}
+		}
+	}
+	var tokens int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM api_token`).Scan(&tokens); err != nil || tokens != 2 {
+		t.Errorf("%d tokens stored after the refused commands, want 2 (%v)", tokens, err)
+	}
+}
+
+func TestServeExecutesQueuedScoringRuns(t *testing.T) {
+	dbURL := datatest.BantenCopy(t)
+	t.Setenv("DATABASE_URL", dbURL)
+	t.Setenv("PETARAWAN_ADDR", "127.0.0.1:0")
+	store := datatest.Open(t, dbURL)
+	queued, err := store.QueueScoring(context.Background(), data.Actor{Name: "cli:test", Role: data.Admin})
+	if err != nil || len(queued) == 0 {
+		t.Fatalf("queued %d runs: %v", len(queued), err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- run(ctx, []string{"serve"}) }()
+	for _, r := range queued {
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			got, err := store.ScoringRun(context.Background(), r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status == "done" {
+				break
+			}
+			if got.Status == "failed" || time.Now().After(deadline) {
+				stop()
+				t.Fatalf("run %d is %s", r.ID, got.Status)
+			}
+		}
+	}
+	stop()
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Errorf("serve ended with %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop with its context")
 	}
 }

@@ -22,6 +22,14 @@ func serve(ctx context.Context, cfg config) error {
 		return err
 	}
 	defer store.Close()
+	// The scoring worker executes the runs that model changes queue, until the server stops.
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		store.ScoringWorker(workerCtx, 2*time.Second, func(err error) { log.Error("scoring run failed", "err", err) })
+	}()
+	defer func() { stopWorker(); <-workerDone }()
 	srv := &http.Server{
 		Addr:              cfg.addr,
 		Handler:           api.New(store, log, api.Options{RequireReadToken: cfg.requireReadToken}),

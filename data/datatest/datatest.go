@@ -10,7 +10,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -21,7 +20,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/petarawan/petarawan/data"
 )
@@ -242,9 +240,9 @@ func Connect(dbURL string) (*pgx.Conn, error) {
 func whileStarting(connect func() error) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
+		// While restarting, the server refuses (57P03) or drops (EOF) new connections.
 		err := connect()
-		var pgErr *pgconn.PgError
-		if err == nil || !errors.As(err, &pgErr) || pgErr.Code != "57P03" || time.Now().After(deadline) {
+		if err == nil || !data.IsUnavailable(err) || time.Now().After(deadline) {
 			return err
 		}
 		time.Sleep(200 * time.Millisecond)
