@@ -73,14 +73,14 @@ func decodeJSONBody(c echo.Context, v any) error {
 	case errors.As(err, &he): // the body is over the size limit
 		return err
 	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return &data.InvalidInput{Problems: []data.InputProblem{{Field: typeErr.Field,
+		return &data.InvalidInput{Problems: []geo.InputProblem{{Field: typeErr.Field,
 			Reason: fmt.Sprintf("want %s, not a JSON %s", jsonKind(typeErr.Type), typeErr.Value)}}}
 	case errors.As(err, &typeErr):
 		return badBody("the body must be one JSON object, not a JSON " + typeErr.Value)
 	}
 	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		field, _ = strconv.Unquote(field)
-		return &data.InvalidInput{Problems: []data.InputProblem{{Field: field,
+		return &data.InvalidInput{Problems: []geo.InputProblem{{Field: field,
 			Reason: "unknown field; this body takes " + strings.Join(jsonFields(v), ", ")}}}
 	}
 	if errors.Is(err, io.EOF) {
@@ -266,7 +266,7 @@ func (s *Server) setDimensionWeight(c echo.Context) error {
 		return err
 	}
 	if body.Weight == nil {
-		return &data.InvalidInput{Problems: []data.InputProblem{{Field: "weight", Reason: "the weight is required"}}}
+		return &data.InvalidInput{Problems: []geo.InputProblem{{Field: "weight", Reason: "the weight is required"}}}
 	}
 	dim, runs, err := s.store.SetDimensionWeight(c.Request().Context(), actorOf(c), c.Param("code"), *body.Weight)
 	if err != nil {
@@ -296,9 +296,9 @@ func (s *Server) setThresholds(c echo.Context) error {
 	}
 	switch {
 	case body.Sedang == nil:
-		return &data.InvalidInput{Problems: []data.InputProblem{{Field: "sedang", Reason: "give both sedang and tinggi"}}}
+		return &data.InvalidInput{Problems: []geo.InputProblem{{Field: "sedang", Reason: "give both sedang and tinggi"}}}
 	case body.Tinggi == nil:
-		return &data.InvalidInput{Problems: []data.InputProblem{{Field: "tinggi", Reason: "give both sedang and tinggi"}}}
+		return &data.InvalidInput{Problems: []geo.InputProblem{{Field: "tinggi", Reason: "give both sedang and tinggi"}}}
 	}
 	t, runs, err := s.store.SetThresholds(c.Request().Context(), actorOf(c), level, *body.Sedang, *body.Tinggi)
 	if err != nil {

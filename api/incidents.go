@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -205,57 +204,9 @@ func (s *Server) incidents(c echo.Context) error {
 	}
 	defer rows.Close()
 	return s.streamFeatures(c, rows, func(returned int, demo bool) map[string]any {
-		tail := map[string]any{
-			"numberMatched":  matched,
-			"numberReturned": returned,
-			"timeStamp":      time.Now().UTC().Format(time.RFC3339),
-			"links":          append(pageLinks(c, MediaGeoJSON, q.Offset, q.Limit, returned, matched), incidentCollectionLink(c)),
-			"demo":           demo,
-		}
-		if notices != nil {
-			tail["notices"] = notices
-		}
-		return tail
+		links := append(pageLinks(c, MediaGeoJSON, q.Offset, q.Limit, returned, matched), incidentCollectionLink(c))
+		return pageTail(matched, returned, demo, links, notices)
 	})
-}
-
-// streamFeatures answers with a GeoJSON FeatureCollection of the rows'
-// features, copied as they come, closed by the members tail gives for the
-// number of features returned and whether any of them is demo data.
-func (s *Server) streamFeatures(c echo.Context, rows *data.FeatureRows, tail func(returned int, demo bool) map[string]any) error {
-	// Read the first row before answering, so that a failing query still gets a problem response.
-	more := rows.Next()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	res := c.Response()
-	res.Header().Set(echo.HeaderContentType, MediaGeoJSON)
-	res.WriteHeader(http.StatusOK)
-	w := bufio.NewWriterSize(res, 64<<10)
-	w.WriteString(`{"type":"FeatureCollection","features":[`)
-	returned, demo := 0, false
-	for ; more; more = rows.Next() {
-		if returned > 0 {
-			w.WriteByte(',')
-		}
-		if _, err := w.Write(rows.Feature()); err != nil {
-			return err // the client has gone
-		}
-		returned++
-		demo = demo || rows.Demo()
-	}
-	if err := rows.Err(); err != nil {
-		// The body has started: cut the connection so the client sees a broken response, not a short one.
-		s.log.Error("items stream failed", "uri", c.Request().RequestURI, "err", err)
-		panic(http.ErrAbortHandler)
-	}
-	members, err := marshalMembers(tail(returned, demo))
-	if err != nil {
-		return err
-	}
-	w.WriteString(`],`)
-	w.Write(members)
-	return w.Flush()
 }
 
 // incident answers one incident. Ids are whole numbers; any other id is a 404 like an unknown one.
@@ -297,16 +248,6 @@ func incidentLinks(c echo.Context, id int64) []Link {
 		{Href: incidentsURL(c) + "/items/" + strconv.FormatInt(id, 10), Rel: RelSelf, Type: MediaGeoJSON, Title: "this feature"},
 		incidentCollectionLink(c),
 	}
-}
-
-// withFeatureLinks adds links as the last member of a feature's JSON.
-func withFeatureLinks(feature []byte, links []Link) ([]byte, error) {
-	members, err := marshalMembers(map[string]any{"links": links})
-	if err != nil {
-		return nil, err
-	}
-	body := append(feature[:len(feature)-1:len(feature)-1], ',')
-	return append(body, members...), nil
 }
 
 // addIncidents records incident reports: a GeoJSON Feature or

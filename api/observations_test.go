@@ -326,7 +326,9 @@ func TestRefusedObservationsWriteNothing(t *testing.T) {
 			"riwayat_konflik_massa," + f.desa + ",pemilu-2024,kampanye,1,bawaslu,2024-01-20T10:00:00+07:00\n" +
 			"riwayat_konflik_massa," + f.desa + ",pemilu-2024,kampanye,yes,bawaslu,2024-01-20T10:00:00+07:00\n",
 			http.StatusUnprocessableEntity, `"line":3,"field":"value"`},
-		{"CSV with an unknown column", "text/csv", "indicator,unit_code,weight\nx,y,z\n", http.StatusBadRequest, `unknown column \"weight\"`},
+		{"CSV with an unknown column", "text/csv", "indicator,unit_code,weight\nx,y,z\n", http.StatusUnprocessableEntity, `"line":1,"field":"weight","reason":"unknown column`},
+		{"CSV with broken quoting", "text/csv", "indicator,unit_code,election,phase,value,source,observed_at\n\"x,y\n", http.StatusBadRequest, `line 2`},
+		{"an empty CSV", "text/csv", "", http.StatusUnprocessableEntity, `"line":1`},
 	}
 	state := func() string {
 		var s string

@@ -252,20 +252,15 @@ func (s *Server) resolvePhase(c echo.Context, sel phaseSelection) (string, strin
 		}
 	}
 	if sel.datetime != "" {
-		day, err := parseDatetime(sel.datetime)
+		at, err := parseDatetime(sel.datetime)
 		if err != nil {
 			return "", "", err
 		}
-		var spans []string
-		for _, e := range candidates {
-			for _, p := range e.Phases {
-				if !day.Before(p.StartsOn) && !day.After(p.EndsOn) {
-					return e.Code, p.Code, nil
-				}
-			}
-			spans = append(spans, fmt.Sprintf("%s runs %s to %s", e.Code, e.Phases[0].StartsOn.Format(time.DateOnly), e.Phases[len(e.Phases)-1].EndsOn.Format(time.DateOnly)))
+		p, problem := geo.PhaseAt(data.ElectionPhases(candidates), at, "")
+		if problem != nil {
+			return "", "", badParameter(ParamDatetime, problem.Reason)
 		}
-		return "", "", badParameter(ParamDatetime, fmt.Sprintf("no election phase contains %s (%s)", day.Format(time.DateOnly), strings.Join(spans, "; ")))
+		return p.Election, p.Phase, nil
 	}
 	e := candidates[0]
 	if sel.phase == "" {
@@ -281,24 +276,20 @@ func (s *Server) resolvePhase(c echo.Context, sel phaseSelection) (string, strin
 	return "", "", badParameter(ParamPhase, fmt.Sprintf("election %s has no phase %q; phases: %s", e.Code, sel.phase, strings.Join(codes, ", ")))
 }
 
-// wib is Western Indonesia Time (UTC+7), the KPU's reference for the phase dates.
-var wib = time.FixedZone("WIB", 7*3600)
-
-// parseDatetime reads an OGC datetime instant, a date (2024-02-14) or a date-time
-// (2024-02-14T09:00:00+07:00), as the calendar day in WIB.
+// parseDatetime reads an OGC datetime instant: a date (2024-02-14, its day in
+// WIB) or an RFC 3339 date-time (2024-02-14T09:00:00+07:00).
 func parseDatetime(s string) (time.Time, error) {
 	if strings.Contains(s, "/") {
 		return time.Time{}, badParameter(ParamDatetime, "intervals are not supported: give one date or date-time, which selects the election phase containing it")
 	}
-	if d, err := time.Parse(time.DateOnly, s); err == nil {
+	if d, err := time.ParseInLocation(time.DateOnly, s, geo.WIB); err == nil {
 		return d, nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return time.Time{}, badParameter(ParamDatetime, fmt.Sprintf("%q is neither a date (2024-02-14) nor an RFC 3339 date-time", s))
 	}
-	y, m, d := t.In(wib).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+	return t, nil
 }
 
 func (s *Server) items(c echo.Context) error {
@@ -320,6 +311,30 @@ func (s *Server) items(c echo.Context) error {
 		return err
 	}
 	defer rows.Close()
+	return s.streamFeatures(c, rows, func(returned int, demo bool) map[string]any {
+		return pageTail(matched, returned, demo, itemsLinks(c, l, q.Offset, q.Limit, returned, matched), req.notices)
+	})
+}
+
+// pageTail is the members that close a page of features.
+func pageTail(matched int64, returned int, demo bool, links []Link, notices []string) map[string]any {
+	tail := map[string]any{
+		"numberMatched":  matched,
+		"numberReturned": returned,
+		"timeStamp":      time.Now().UTC().Format(time.RFC3339),
+		"links":          links,
+		"demo":           demo,
+	}
+	if notices != nil {
+		tail["notices"] = notices
+	}
+	return tail
+}
+
+// streamFeatures answers with a GeoJSON FeatureCollection of the rows'
+// features, copied as they come, closed by the members tail gives for the
+// number of features returned and whether any of them is demo data.
+func (s *Server) streamFeatures(c echo.Context, rows *data.FeatureRows, tail func(returned int, demo bool) map[string]any) error {
 	// Read the first row before answering, so that a failing query still gets a problem response.
 	more := rows.Next()
 	if err := rows.Err(); err != nil {
@@ -346,22 +361,12 @@ func (s *Server) items(c echo.Context) error {
 		s.log.Error("items stream failed", "uri", c.Request().RequestURI, "err", err)
 		panic(http.ErrAbortHandler)
 	}
-	tail := map[string]any{
-		"numberMatched":  matched,
-		"numberReturned": returned,
-		"timeStamp":      time.Now().UTC().Format(time.RFC3339),
-		"links":          itemsLinks(c, l, q.Offset, q.Limit, returned, matched),
-		"demo":           demo,
-	}
-	if req.notices != nil {
-		tail["notices"] = req.notices
-	}
-	w.WriteString(`],`)
-	enc, err := marshalMembers(tail)
+	members, err := marshalMembers(tail(returned, demo))
 	if err != nil {
 		return err
 	}
-	w.Write(enc)
+	w.WriteString(`],`)
+	w.Write(members)
 	return w.Flush()
 }
 
@@ -428,19 +433,27 @@ func (s *Server) item(c echo.Context) error {
 		return err
 	}
 	base := baseURL(c.Request()) + "/collections/" + l.String()
-	links, err := marshalMembers(map[string]any{"links": []Link{
+	body, err := withFeatureLinks(feature, []Link{
 		{Href: base + "/items/" + strconv.FormatInt(code.ID(), 10), Rel: RelSelf, Type: MediaGeoJSON, Title: "this feature"},
 		{Href: base, Rel: RelCollection, Type: MediaJSON, Title: "the collection"},
 		{Href: base + "/items/" + strconv.FormatInt(code.ID(), 10) + "/explain?" + url.Values{ParamElection: {election}, ParamPhase: {phase}}.Encode(),
 			Rel: RelDescribedBy, Type: MediaJSON, Title: "why this score: indicators, observations, incidents and history"},
-	}})
+	})
 	if err != nil {
 		return err
 	}
-	// The feature's JSON comes whole from the database: add the links as its last member.
-	body := append(feature[:len(feature)-1:len(feature)-1], ',')
-	body = append(body, links...)
 	return c.Blob(http.StatusOK, MediaGeoJSON, body)
+}
+
+// withFeatureLinks adds links as the last member of a feature's JSON,
+// which comes whole from the database.
+func withFeatureLinks(feature []byte, links []Link) ([]byte, error) {
+	members, err := marshalMembers(map[string]any{"links": links})
+	if err != nil {
+		return nil, err
+	}
+	body := append(feature[:len(feature)-1:len(feature)-1], ',')
+	return append(body, members...), nil
 }
 
 func exampleCode(l geo.Level) geo.Code {

@@ -55,7 +55,7 @@ func openAPIDocument(base string) object {
 			"parameters": object{
 				ParamBBox: queryParam(ParamBBox, "only features whose geometry intersects the box minLon,minLat,maxLon,maxLat (CRS84)",
 					object{"type": "array", "minItems": 4, "maxItems": 6, "items": object{"type": "number"}}, "form", false),
-				ParamLimit: queryParam(ParamLimit, "features per page; above the maximum, the maximum is served",
+				ParamLimit: queryParam(ParamLimit, "items per page (features, runs, audit entries, ...); above the maximum, the maximum is served",
 					object{"type": "integer", "minimum": 1, "maximum": MaxLimit, "default": DefaultLimit}, "", false),
 				ParamOffset: queryParam(ParamOffset, "features to skip (the next and prev links set it)",
 					object{"type": "integer", "minimum": 0, "maximum": MaxOffset, "default": 0}, "", false),

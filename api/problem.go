@@ -6,10 +6,12 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/petarawan/petarawan/data"
+	"github.com/petarawan/petarawan/geo"
 )
 
 // Problem is an RFC 7807 problem detail; handlers return it as an error.
@@ -21,7 +23,7 @@ type Problem struct {
 	Instance  string `json:"instance,omitempty"`
 	Parameter string `json:"parameter,omitempty"` // the query parameter at fault
 	// Problems lists what was wrong with each item of a refused write.
-	Problems []data.InputProblem `json:"problems,omitempty"`
+	Problems []geo.InputProblem `json:"problems,omitempty"`
 	// header holds response headers the problem comes with (Retry-After, WWW-Authenticate).
 	header map[string]string
 }
@@ -61,7 +63,8 @@ func problemFor(err error) *Problem {
 		return &Problem{Type: "about:blank", Title: "Unprocessable Entity", Status: http.StatusUnprocessableEntity,
 			Detail: invalid.Error(), Problems: invalid.Problems}
 	case errors.Is(err, data.ErrNotFound):
-		return notFound(err.Error())
+		// "no indicator \"x\": not found" reads better without its tail.
+		return notFound(strings.TrimSuffix(err.Error(), ": "+data.ErrNotFound.Error()))
 	case data.IsTimeout(err), errors.Is(err, context.DeadlineExceeded):
 		return unavailable("the query took too long; narrow it (bbox, filters, a smaller limit) or try again")
 	case data.IsUnavailable(err):

@@ -177,10 +177,10 @@ type NewIndicator struct {
 var indicatorCodePattern = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
 
 // inputProblems collects the reasons a write is refused.
-type inputProblems []InputProblem
+type inputProblems []geo.InputProblem
 
 func (p *inputProblems) add(field, format string, a ...any) {
-	*p = append(*p, InputProblem{Field: field, Reason: fmt.Sprintf(format, a...)})
+	*p = append(*p, geo.InputProblem{Field: field, Reason: fmt.Sprintf(format, a...)})
 }
 
 // err is the collected problems as an *InvalidInput, or nil when there are none.
@@ -239,35 +239,14 @@ func phaseCodes(ctx context.Context, q querier) ([]string, error) {
 }
 
 // changeModel runs change, a change of the scoring model (catalogue, weights,
-// thresholds), in one transaction that also queues the full runs applying it,
-// and returns those runs (change gets them too, for its audit entry). Model
-// changes take turns, and the runs queued already stay locked until the
-// change commits, so that no worker starts one of them with the model as it
-// was before.
+// thresholds), in one transaction that also queues the full runs applying it
+// (queueFullScoring), and returns those runs (change gets them too, for its
+// audit entry). The worker is woken once the change has committed.
 func (s *Store) changeModel(ctx context.Context, by Actor, change func(tx pgx.Tx, runs []Run) error) ([]Run, error) {
 	var runs []Run
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('model change', 0))`); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT id FROM scoring_run WHERE status = 'queued' ORDER BY id FOR UPDATE`)
-		if err != nil {
-			return err
-		}
-		waiting, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
-			return err
-		}
-		queued, err := s.queueFullScoring(ctx, tx, by)
-		if err != nil {
-			return err
-		}
-		rows, err = tx.Query(ctx, `SELECT `+runColumns+` FROM scoring_run WHERE id = ANY($1) ORDER BY id`, append(waiting, queued...))
-		if err != nil {
-			return err
-		}
-		runs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Run, error) { return scanRun(r) })
-		if err != nil {
+		var err error
+		if runs, err = s.queueFullScoring(ctx, tx, by); err != nil {
 			return err
 		}
 		return change(tx, runs)
@@ -275,6 +254,7 @@ func (s *Store) changeModel(ctx context.Context, by Actor, change func(tx pgx.Tx
 	if err != nil {
 		return nil, err
 	}
+	s.wakeScoring()
 	return runs, nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/petarawan/petarawan/geo"
 )
 
 // Election is an election with its phases in order.
@@ -70,4 +72,17 @@ func (s *Store) queryElections(ctx context.Context) ([]Election, error) {
 		out[len(out)-1].Phases = append(out[len(out)-1].Phases, p)
 	}
 	return out, rows.Err()
+}
+
+// ElectionPhases lists the phases of elections as geo.PhaseAt takes them:
+// the elections in the order given (Elections lists the latest first), each
+// election's phases in order.
+func ElectionPhases(elections []Election) []geo.ElectionPhase {
+	var out []geo.ElectionPhase
+	for _, e := range elections {
+		for _, p := range e.Phases {
+			out = append(out, geo.ElectionPhase{Election: e.Code, Phase: p.Code, StartsOn: p.StartsOn, EndsOn: p.EndsOn})
+		}
+	}
+	return out
 }

@@ -127,7 +127,7 @@ func (s *Store) Explain(ctx context.Context, l geo.Level, code geo.Code, electio
 	err = tx.QueryRow(ctx, `SELECT name, kind, tps_count FROM admin_unit WHERE code = $1 AND level = $2`, string(code), int16(l)).
 		Scan(&e.Name, &e.Kind, &e.TPSCount)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, ErrNotFound
+		return nil, fmt.Errorf("no %s with code %s: %w", l, code, ErrNotFound)
 	}
 	if err != nil {
 		return nil, err

@@ -279,7 +279,7 @@ func (s *Store) Features(ctx context.Context, q FeatureQuery) (matched int64, ro
 	return matched, &FeatureRows{batch: br, rows: r}, nil
 }
 
-// ErrNotFound is returned for a unit that does not exist.
+// ErrNotFound is returned for what does not exist (a unit, an incident, a run, a token).
 var ErrNotFound = errors.New("not found")
 
 // Feature returns one unit of level l as a GeoJSON Feature, and whether its score is demo data.

@@ -9,9 +9,6 @@ import (
 // InvalidInput is a write refused for what it contains; nothing was written.
 type InvalidInput struct{ Problems []geo.InputProblem }
 
-// InputProblem is one reason a write was refused.
-type InputProblem = geo.InputProblem
-
 func (e *InvalidInput) Error() string {
 	msgs := make([]string, len(e.Problems))
 	for i, p := range e.Problems {

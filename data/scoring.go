@@ -412,11 +412,25 @@ func (s *Store) ScoreAll(ctx context.Context, actor Actor) ([]Run, error) {
 	return runs, s.vacuumAnalyze(ctx, "risk_score")
 }
 
-// queueFullScoring asks for a full run of every phase after a change of the
-// model (catalogue, weights, thresholds), in the change's transaction. A
-// phase that has a queued run already keeps that one.
-func (s *Store) queueFullScoring(ctx context.Context, tx pgx.Tx, actor Actor) ([]int64, error) {
-	rows, err := tx.Query(ctx, `
+// queueFullScoring asks, in the transaction of a change to the model
+// (catalogue, weights, thresholds), for a full run of every phase, and returns
+// every queued run that will apply the change. Changes take turns; the runs
+// already queued are locked until the change commits, so that no worker
+// starts one with the model as it was; a phase without a queued run gets one.
+// Wake the worker once the transaction has committed.
+func (s *Store) queueFullScoring(ctx context.Context, tx pgx.Tx, actor Actor) ([]Run, error) {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('model change', 0))`); err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, `SELECT id FROM scoring_run WHERE status = 'queued' ORDER BY id FOR UPDATE`)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, err
+	}
+	rows, err = tx.Query(ctx, `
 		INSERT INTO scoring_run (election_code, phase_code, trigger, status, requested_by)
 		SELECT p.election_code, p.code, 'full', 'queued', $1 FROM election_phase p
 		WHERE NOT EXISTS (SELECT FROM scoring_run q WHERE q.status = 'queued'
@@ -425,11 +439,15 @@ func (s *Store) queueFullScoring(ctx context.Context, tx pgx.Tx, actor Actor) ([
 	if err != nil {
 		return nil, err
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err == nil {
-		s.wakeScoring()
+	added, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, err
 	}
-	return ids, err
+	rows, err = tx.Query(ctx, `SELECT `+runColumns+` FROM scoring_run WHERE id = ANY($1) ORDER BY id`, append(ids, added...))
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Run, error) { return scanRun(r) })
 }
 
 // wakeScoring tells the scoring worker, if one runs, that runs are queued.
@@ -464,6 +482,12 @@ func (s *Store) RunQueuedScoring(ctx context.Context) (bool, error) {
 		_, err := score(ctx, tx, Actor{Name: requestedBy}, run.Election, run.Phase, nil, run.ID)
 		return err
 	})
+	if err != nil && ctx.Err() != nil {
+		// Shutting down: the run goes back to the queue for the next worker.
+		_, requeueErr := s.write.Exec(context.WithoutCancel(ctx),
+			`UPDATE scoring_run SET status = 'queued', started_at = NULL WHERE id = $1`, run.ID)
+		return false, errors.Join(ctx.Err(), requeueErr)
+	}
 	if err != nil {
 		// Recorded on a fresh context: the run's own may be what failed.
 		_, markErr := s.write.Exec(context.WithoutCancel(ctx),

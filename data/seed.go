@@ -132,9 +132,8 @@ func withDemoColumns(rows [][]any) pgx.CopyFromSource {
 
 // phaseSpan is a phase's first and last instant in WIB.
 func phaseSpan(p Phase) (time.Time, time.Time) {
-	wib := time.FixedZone("WIB", 7*3600)
-	start := time.Date(p.StartsOn.Year(), p.StartsOn.Month(), p.StartsOn.Day(), 0, 0, 0, 0, wib)
-	end := time.Date(p.EndsOn.Year(), p.EndsOn.Month(), p.EndsOn.Day(), 23, 59, 0, 0, wib)
+	start := time.Date(p.StartsOn.Year(), p.StartsOn.Month(), p.StartsOn.Day(), 0, 0, 0, 0, geo.WIB)
+	end := time.Date(p.EndsOn.Year(), p.EndsOn.Month(), p.EndsOn.Day(), 23, 59, 0, 0, geo.WIB)
 	return start, end
 }
 

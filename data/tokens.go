@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/petarawan/petarawan/geo"
 )
 
 // Token is an API token as stored: never its secret, which only its creator sees once.
@@ -54,10 +56,10 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (Actor, error) 
 // CreateToken makes a token and returns its secret, which is stored only as a hash.
 func (s *Store) CreateToken(ctx context.Context, by Actor, name string, role Role) (Token, string, error) {
 	if !tokenNamePattern.MatchString(name) {
-		return Token{}, "", &InvalidInput{Problems: []InputProblem{{Field: "name", Reason: "a token name is 1-64 letters, digits or _ . @ -"}}}
+		return Token{}, "", &InvalidInput{Problems: []geo.InputProblem{{Field: "name", Reason: "a token name is 1-64 letters, digits or _ . @ -"}}}
 	}
 	if _, ok := ParseRole(string(role)); !ok {
-		return Token{}, "", &InvalidInput{Problems: []InputProblem{{Field: "role", Reason: fmt.Sprintf("role %q is not one of viewer, editor, admin", role)}}}
+		return Token{}, "", &InvalidInput{Problems: []geo.InputProblem{{Field: "role", Reason: fmt.Sprintf("role %q is not one of viewer, editor, admin", role)}}}
 	}
 	random := make([]byte, 32)
 	if _, err := rand.Read(random); err != nil {
@@ -71,7 +73,7 @@ func (s *Store) CreateToken(ctx context.Context, by Actor, name string, role Rol
 			ON CONFLICT (name) DO NOTHING
 			RETURNING id, created_at`, name, string(role), hashToken(secret), by.Name).Scan(&t.ID, &t.CreatedAt)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return &InvalidInput{Problems: []InputProblem{{Field: "name", Reason: fmt.Sprintf("a token named %q exists already", name)}}}
+			return &InvalidInput{Problems: []geo.InputProblem{{Field: "name", Reason: fmt.Sprintf("a token named %q exists already", name)}}}
 		}
 		if err != nil {
 			return err

@@ -27,6 +27,18 @@ var levelNames = map[Level]string{Provinsi: "provinsi", Kabupaten: "kabupaten", 
 // String is the level's name, which is also its collection id: "provinsi", "kabupaten", "kecamatan", "desa".
 func (l Level) String() string { return levelNames[l] }
 
+// MarshalText names the level in JSON (provinsi, kabupaten, kecamatan, desa).
+func (l Level) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+
+func (l *Level) UnmarshalText(b []byte) error {
+	v, ok := ParseLevel(string(b))
+	if !ok {
+		return fmt.Errorf("unknown level %q", b)
+	}
+	*l = v
+	return nil
+}
+
 // ParseLevel reads a level name.
 func ParseLevel(s string) (Level, bool) {
 	for l, name := range levelNames {

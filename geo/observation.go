@@ -94,42 +94,48 @@ var ObservationColumns = []string{"indicator", "unit_code", "tps", "election", "
 var optionalObservationColumns = map[string]bool{"tps": true, "note": true}
 
 // ReadObservationsCSV reads an observations CSV (UTF-8, comma-separated, a
-// header line first). It reads every line, returning the problems of all the
-// lines it could not read; a file that is not CSV at all is an error.
+// header line first). It reads every line, returning the problems of the
+// header or of every line it could not read; a file whose quoting is broken
+// cannot be read further and is an error.
 func ReadObservationsCSV(r io.Reader) ([]ObservationInput, []InputProblem, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = 0
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, nil, fmt.Errorf("line 1: the file is empty; want a header line: %s", strings.Join(ObservationColumns, ","))
+		return nil, []InputProblem{{Line: 1, Reason: "the file is empty; want a header line: " + strings.Join(ObservationColumns, ",")}}, nil
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("line 1: %w", err)
 	}
+	var problems []InputProblem
 	column := map[string]int{}
 	for i, name := range header {
-		name = strings.TrimSpace(strings.TrimPrefix(name, "\ufeff"))
-		if !slices.Contains(ObservationColumns, name) {
-			return nil, nil, fmt.Errorf("line 1: unknown column %q; columns are %s", name, strings.Join(ObservationColumns, ", "))
+		name = strings.TrimSpace(name)
+		if i == 0 {
+			name = strings.TrimPrefix(name, "\ufeff") // spreadsheets write a byte order mark
 		}
-		if _, dup := column[name]; dup {
-			return nil, nil, fmt.Errorf("line 1: column %q appears twice", name)
+		switch _, dup := column[name]; {
+		case !slices.Contains(ObservationColumns, name):
+			problems = append(problems, InputProblem{Line: 1, Field: name, Reason: "unknown column; columns are " + strings.Join(ObservationColumns, ", ")})
+		case dup:
+			problems = append(problems, InputProblem{Line: 1, Field: name, Reason: "column appears twice"})
 		}
 		column[name] = i
 	}
 	for _, name := range ObservationColumns {
 		if _, ok := column[name]; !ok && !optionalObservationColumns[name] {
-			return nil, nil, fmt.Errorf("line 1: column %q is missing; columns are %s", name, strings.Join(ObservationColumns, ", "))
+			problems = append(problems, InputProblem{Line: 1, Field: name, Reason: "column is missing; columns are " + strings.Join(ObservationColumns, ", ")})
 		}
 	}
+	if len(problems) > 0 {
+		return nil, problems, nil
+	}
 	var out []ObservationInput
-	var problems []InputProblem
 	for {
 		record, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		var parseErr *csv.ParseError
 		if errors.As(err, &parseErr) {
 			// A broken quote makes the rest of the file unreadable.
@@ -138,6 +144,7 @@ func ReadObservationsCSV(r io.Reader) ([]ObservationInput, []InputProblem, error
 		if err != nil {
 			return nil, nil, err
 		}
+		line, _ := cr.FieldPos(0)
 		field := func(name string) string {
 			if i, ok := column[name]; ok {
 				return strings.TrimSpace(record[i])
@@ -167,7 +174,7 @@ func ReadObservationsCSV(r io.Reader) ([]ObservationInput, []InputProblem, error
 		out = append(out, o)
 	}
 	if len(out) == 0 && len(problems) == 0 {
-		return nil, nil, fmt.Errorf("line 2: no observations after the header")
+		problems = append(problems, InputProblem{Line: 2, Reason: "no observations after the header"})
 	}
 	return out, problems, nil
 }

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 )
@@ -18,7 +19,10 @@ const (
 var Categories = []Category{Rendah, Sedang, Tinggi}
 
 // Thresholds are the lowest scores of the sedang and tinggi categories.
-type Thresholds struct{ Sedang, Tinggi float64 }
+type Thresholds struct {
+	Sedang float64 `json:"sedang"`
+	Tinggi float64 `json:"tinggi"`
+}
 
 // IKP 2024 thresholds (Bawaslu). Bawaslu publishes none below kabupaten/kota,
 // so kecamatan and desa use the kabupaten/kota thresholds.
@@ -86,6 +90,30 @@ func (d *Dimension) UnmarshalText(b []byte) error {
 		return fmt.Errorf("unknown dimension %q", b)
 	}
 	*d = v
+	return nil
+}
+
+// DimensionWeights weigh the four dimensions in a composite, in the order of
+// Dimensions; in JSON an object keyed by dimension name.
+type DimensionWeights [4]float64
+
+func (w DimensionWeights) MarshalJSON() ([]byte, error) {
+	m := make(map[Dimension]float64, len(w))
+	for _, d := range Dimensions {
+		m[d] = w[d]
+	}
+	return json.Marshal(m)
+}
+
+func (w *DimensionWeights) UnmarshalJSON(b []byte) error {
+	var m map[Dimension]float64
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*w = DimensionWeights{}
+	for d, v := range m {
+		w[d] = v
+	}
 	return nil
 }
 

@@ -81,7 +81,7 @@ func (ind Indicator) CheckValue(v float64) error {
 type Model struct {
 	Phase            string               `json:"phase"`
 	Indicators       []Indicator          `json:"indicators"`
-	DimensionWeights [4]float64           `json:"dimension_weights"` // in the order of Dimensions
+	DimensionWeights DimensionWeights     `json:"dimension_weights"`
 	Thresholds       map[Level]Thresholds `json:"thresholds"`
 }
 

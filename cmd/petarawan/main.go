@@ -41,7 +41,8 @@ environment:
   DATABASE_URL                   PostgreSQL/PostGIS connection URL (required)
   PETARAWAN_ADDR                 listen address (default :8080)
   PETARAWAN_STATEMENT_TIMEOUT    bound on every query of the API (default 10s)
-  PETARAWAN_MAX_CONNS            database connections of the API (default 16)
+  PETARAWAN_MAX_CONNS            database connections of the API's reads (default 16)
+  PETARAWAN_READ_TOKEN           optional (default: reads are public) or required (every request needs a token)
 `
 
 func main() {
