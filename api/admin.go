@@ -48,16 +48,22 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 }
 
 // decodeJSONBody reads a request body that must be one JSON object of v's
-// shape: another media type is a 415, broken JSON a 400, and a field that v
-// does not have, or a value of the wrong type, a 422 naming the field.
+// shape: another media type is a 415, and the body is read as decodeStrict does.
 func decodeJSONBody(c echo.Context, v any) error {
 	mediaType, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	if err != nil || (mediaType != MediaJSON && !strings.HasSuffix(mediaType, "+json")) {
 		return unsupportedMedia(mediaType, MediaJSON)
 	}
-	dec := json.NewDecoder(c.Request().Body)
+	return decodeStrict(c.Request().Body, v)
+}
+
+// decodeStrict reads exactly one JSON value into v (a pointer to a struct, or
+// to a slice of structs): broken JSON is a 400, and a field that v does not
+// have, or a value of the wrong type, a 422 naming the field.
+func decodeStrict(body io.Reader, v any) error {
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
-	err = dec.Decode(v)
+	err := dec.Decode(v)
 	if err == nil {
 		err = dec.Decode(&json.RawMessage{})
 		if err == io.EOF {
@@ -76,7 +82,7 @@ func decodeJSONBody(c echo.Context, v any) error {
 		return &data.InvalidInput{Problems: []geo.InputProblem{{Field: typeErr.Field,
 			Reason: fmt.Sprintf("want %s, not a JSON %s", jsonKind(typeErr.Type), typeErr.Value)}}}
 	case errors.As(err, &typeErr):
-		return badBody("the body must be one JSON object, not a JSON " + typeErr.Value)
+		return badBody("the body must be " + jsonKind(reflect.TypeOf(v).Elem()) + ", not a JSON " + typeErr.Value)
 	}
 	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		field, _ = strconv.Unquote(field)
@@ -86,13 +92,17 @@ func decodeJSONBody(c echo.Context, v any) error {
 	if errors.Is(err, io.EOF) {
 		err = errors.New("the body is empty")
 	}
-	return badBody("the body is not a JSON object: " + err.Error())
+	return badBody("the body is not valid JSON: " + err.Error())
 }
 
-// jsonFields lists the JSON fields of the struct v points to.
+// jsonFields lists the JSON fields of the struct v points to (or of the
+// elements of the slice it points to).
 func jsonFields(v any) []string {
 	var names []string
 	t := reflect.TypeOf(v).Elem()
+	if t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
 	for i := range t.NumField() {
 		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
 			names = append(names, name)

@@ -319,8 +319,11 @@ func TestRefusedObservationsWriteNothing(t *testing.T) {
 		{"unknown phase", "application/json", strings.Replace(mustJSON(good), `"kampanye"`, `"pilkada"`, 1),
 			http.StatusUnprocessableEntity, `has no phase`},
 		{"an unknown field", "application/json", strings.Replace(mustJSON(good), `{`, `{"weight":3,`, 1),
-			http.StatusBadRequest, "unknown field"},
-		{"broken JSON", "application/json", `[{"indicator":`, http.StatusBadRequest, "not a JSON"},
+			http.StatusUnprocessableEntity, `"field":"weight","reason":"unknown field`},
+		{"a number for a code", "application/json", strings.Replace(mustJSON(good), `"kampanye"`, `7`, 1),
+			http.StatusUnprocessableEntity, `"field":"phase","reason":"want a string`},
+		{"broken JSON", "application/json", `[{"indicator":`, http.StatusBadRequest, "not valid JSON"},
+		{"a JSON string", "application/json", `"observation"`, http.StatusBadRequest, "must be a JSON object or an array of them"},
 		{"XML", "application/xml", `<observation/>`, http.StatusUnsupportedMediaType, "text/csv"},
 		{"CSV with a bad line", "text/csv", "indicator,unit_code,election,phase,value,source,observed_at\n" +
 			"riwayat_konflik_massa," + f.desa + ",pemilu-2024,kampanye,1,bawaslu,2024-01-20T10:00:00+07:00\n" +

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -136,30 +135,25 @@ func (s *Server) addObservations(c echo.Context) error {
 	return writeJSON(c, status, MediaJSON, report)
 }
 
-// decodeJSONItems reads one JSON object or an array of them, refusing unknown fields.
+// decodeJSONItems reads one JSON object or an array of them, strictly (decodeStrict).
 func decodeJSONItems[T any](body io.Reader) ([]T, error) {
 	raw, err := io.ReadAll(body)
 	if err != nil {
 		return nil, err
 	}
 	raw = bytes.TrimSpace(raw)
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	var items []T
-	if len(raw) > 0 && raw[0] == '{' {
+	switch {
+	case len(raw) == 0:
+		return nil, badBody("the body is empty")
+	case raw[0] == '{':
 		var one T
-		err = dec.Decode(&one)
-		items = []T{one}
-	} else {
-		err = dec.Decode(&items)
+		err := decodeStrict(bytes.NewReader(raw), &one)
+		return []T{one}, err
+	case raw[0] != '[':
+		return nil, badBody("the body must be a JSON object or an array of them")
 	}
-	if err != nil {
-		return nil, badBody("the body is not a JSON object or array of the documented fields: " + err.Error())
-	}
-	if dec.More() {
-		return nil, badBody("the body holds more than one JSON value")
-	}
-	return items, nil
+	var items []T
+	return items, decodeStrict(bytes.NewReader(raw), &items)
 }
 
 // badBody is a 400 for a request body that cannot be read at all.

@@ -311,24 +311,36 @@ func touches(desa []geo.Code, unit geo.Code) bool {
 }
 
 // readDesaResults adds to results the stored scores of the desa of the given
-// provinces that results does not hold yet.
+// provinces that results does not hold yet. The weights and the scores are
+// read apart and joined here: joined in SQL, the thousands of lookups of a
+// large provinsi cost several times more.
 func readDesaResults(ctx context.Context, q querier, election, phase string, provinces []string, results map[geo.Code]geo.Weighted, demo map[geo.Code]bool) error {
-	rows, err := q.Query(ctx, `
-		SELECT u.code, coalesce(u.tps_count, 0), r.score::float8, r.score_social_political::float8, r.score_administration::float8,
-		       r.score_contestation::float8, r.score_participation::float8, r.threats, r.demo
-		FROM admin_unit u JOIN risk_score r ON r.unit_code = u.code AND r.election_code = $1 AND r.phase_code = $2
-		WHERE u.level = 4 AND u.provinsi_code = ANY($3)`, election, phase, provinces)
+	rows, err := q.Query(ctx, `SELECT code, coalesce(tps_count, 0) FROM admin_unit WHERE provinsi_code = ANY($1) AND level = 4`, provinces)
 	if err != nil {
 		return err
 	}
+	tps := map[geo.Code]int{}
 	var code geo.Code
-	var tps int
+	var n int
+	if _, err := pgx.ForEachRow(rows, []any{&code, &n}, func() error { tps[code] = n; return nil }); err != nil {
+		return err
+	}
+	rows, err = q.Query(ctx, `
+		SELECT unit_code, score::float8, score_social_political::float8, score_administration::float8,
+		       score_contestation::float8, score_participation::float8, threats, demo
+		FROM risk_score
+		WHERE election_code = $1 AND phase_code = $2 AND left(unit_code, 2) = ANY($3) AND length(unit_code) = 13`,
+		election, phase, provinces)
+	if err != nil {
+		return err
+	}
 	var isDemo bool
 	var r geo.Result
 	d := &r.Score.Dimensions
-	_, err = pgx.ForEachRow(rows, []any{&code, &tps, &r.Score.Composite, &d[0], &d[1], &d[2], &d[3], &r.Threats, &isDemo}, func() error {
-		if _, ok := results[code]; !ok {
-			results[code] = geo.Weighted{Result: r, Weight: float64(tps)}
+	_, err = pgx.ForEachRow(rows, []any{&code, &r.Score.Composite, &d[0], &d[1], &d[2], &d[3], &r.Threats, &isDemo}, func() error {
+		weight, isDesa := tps[code]
+		if _, scored := results[code]; isDesa && !scored {
+			results[code] = geo.Weighted{Result: r, Weight: float64(weight)}
 			demo[code] = isDemo
 		}
 		r.Threats = nil // a fresh map for the next row

@@ -160,6 +160,10 @@ CREATE TABLE scoring_run (
 );
 CREATE INDEX scoring_run_queued ON scoring_run (id) WHERE status = 'queued';
 
+-- A write rescores every unit above its desa: the provinsi's desa are read back.
+CREATE INDEX admin_unit_provinsi_level ON admin_unit (provinsi_code, level);
+CREATE INDEX risk_score_provinsi ON risk_score (election_code, phase_code, left(unit_code, 2));
+
 -- Scores now come from scoring runs, with each threat's share of the composite.
 DELETE FROM risk_score;
 ALTER TABLE risk_score
@@ -169,6 +173,7 @@ ALTER TABLE risk_score
 
 -- +goose Down
 ALTER TABLE risk_score DROP COLUMN run_id, DROP COLUMN threats, DROP COLUMN top_threats;
+DROP INDEX admin_unit_provinsi_level, risk_score_provinsi;
 DROP TABLE scoring_run;
 DROP TABLE incident;
 DROP TABLE observation;
