@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -110,5 +111,33 @@ func TestGDALExportsEveryDesaAndPushesFiltersDown(t *testing.T) {
 	}
 	if !log.saw("kabupaten_code=36.72") {
 		t.Error("GDAL filtered on its side: it did not send kabupaten_code=36.72 to the server")
+	}
+}
+
+func TestGDALReadsTheIncidentsAsPointsWithTheirDesa(t *testing.T) {
+	bin := ogr2ogr(t)
+	dbURL := datatest.Banten(t)
+	conn, err := datatest.Connect(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var want int
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM incident WHERE unit_code LIKE '36.72.01.%'`).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	log := &requestLog{}
+	srv := startServer(t, log.wrap(apiHandler(datatest.Open(t, dbURL))))
+	got := runOgr2ogr(t, bin, "OAPIF:"+srv.URL+"/", "insiden", "-where", "kecamatan_code = '36.72.01'")
+	if len(got.Features) != want || want == 0 {
+		t.Fatalf("ogr2ogr exported %d incidents of kecamatan 36.72.01, want the %d stored", len(got.Features), want)
+	}
+	for _, f := range got.Features {
+		if f.Geometry.Type != "Point" || !strings.HasPrefix(f.Properties["desa_code"].(string), "36.72.01.") || f.Properties["type"] == nil {
+			t.Fatalf("exported incident %v is not a point in kecamatan 36.72.01 with its type", f.Properties)
+		}
+	}
+	if !log.saw("kecamatan_code=36.72.01") {
+		t.Error("GDAL filtered on its side: it did not send kecamatan_code=36.72.01 to the server")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"time"
 
@@ -245,7 +246,10 @@ func explainDimensions(ctx context.Context, tx pgx.Tx, model geo.Model, result g
 		dims[i] = ExplainedDimension{Code: dim.String(), Name: dimNames[dim.String()], Weight: model.DimensionWeights[i], Score: result.Score.Dimensions[i]}
 	}
 	for i, ind := range model.Indicators {
-		x := ExplainedIndicator{IndicatorScore: result.Indicators[i], Name: names[ind.Code], Threat: ind.Threat, Unit: ind.Unit,
+		score := result.Indicators[i]
+		// Four decimals: enough to add up to the two-decimal score, short enough to read.
+		score.Value, score.Normalized, score.Points = round4(score.Value), round4(score.Normalized), round4(score.Points)
+		x := ExplainedIndicator{IndicatorScore: score, Name: names[ind.Code], Threat: ind.Threat, Unit: ind.Unit,
 			ValueType: ind.ValueType, Direction: ind.Direction, Normalization: ind.Normalization, RefMin: ind.RefMin, RefMax: ind.RefMax,
 			Observations: byIndicator[ind.Code]}
 		for _, n := range incidents {
@@ -293,3 +297,5 @@ func nameTable(ctx context.Context, tx pgx.Tx, sql string) (map[string]string, e
 	_, err = pgx.ForEachRow(rows, []any{&code, &name}, func() error { out[code] = name; return nil })
 	return out, err
 }
+
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
