@@ -59,3 +59,7 @@ if [ -f "$national" ]; then
 else
   echo "national file $national is absent: Indonesia skipped"
 fi
+
+# Go benchmarks of the write path and a full scoring, each on a private copy of Banten.
+echo "== Go benchmarks (data package, Banten)"
+PETARAWAN_TEST_DATABASE_URL=$server_url go test -run '^$' -bench . -benchtime 50x ./data
