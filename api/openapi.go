@@ -42,6 +42,8 @@ func openAPIDocument(base string) object {
 	addRiskPaths(paths)
 	addIncidentPaths(paths)
 	addAdminPaths(paths)
+	addTilePaths(paths)
+	addSearchPaths(paths)
 	return object{
 		"openapi": "3.0.3",
 		"info": object{

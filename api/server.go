@@ -54,6 +54,9 @@ func New(store *data.Store, log *slog.Logger, opt Options) *echo.Echo {
 	s.riskRoutes(e)
 	s.incidentRoutes(e)
 	s.adminRoutes(e)
+	s.tileRoutes(e)
+	s.searchRoutes(e)
+	s.mapRoutes(e)
 	return e
 }
 
