@@ -2,7 +2,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 BIN := bin/petarawan
 SAMPLE := testdata/banten/desa.geojson.gz testdata/banten/kecamatan.geojson.gz testdata/banten/kabupaten.geojson.gz
-GO_SOURCES := $(shell find . -name '*.go' -not -path './.pgdata/*') $(shell find migrations frontend -type f) go.mod go.sum
+GO_SOURCES := $(shell find . -name '*.go' -not -path './.pgdata/*') $(shell find migrations frontend -type f -not -path '*/node_modules/*') go.mod go.sum
 
 .PHONY: run test bench build clean db
 

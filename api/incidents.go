@@ -117,8 +117,8 @@ func (s *Server) parseIncidentItems(c echo.Context) (data.IncidentQuery, []strin
 	if notice != "" {
 		notices = append(notices, notice)
 	}
-	if f := params.Get(ParamFormat); params.Has(ParamFormat) && f != "json" && f != "geojson" {
-		return q, nil, badParameter(ParamFormat, fmt.Sprintf("format %q is not offered; use json or geojson", f))
+	if _, err := isCSV(params); err != nil {
+		return q, nil, err
 	}
 	if params.Has(ParamType) {
 		if q.Types, err = s.parseIncidentTypes(c, params.Get(ParamType)); err != nil {
@@ -197,6 +197,14 @@ func (s *Server) incidents(c echo.Context) error {
 	q, notices, err := s.parseIncidentItems(c)
 	if err != nil {
 		return err
+	}
+	if c.QueryParam(ParamFormat) == FormatCSV {
+		matched, table, err := s.store.IncidentTable(c.Request().Context(), q)
+		if err != nil {
+			return err
+		}
+		defer table.Close()
+		return s.writeCSV(c, incidentCollection, matched, table, q.Offset, q.Limit)
 	}
 	matched, rows, err := s.store.Incidents(c.Request().Context(), q)
 	if err != nil {

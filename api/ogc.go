@@ -306,6 +306,14 @@ func (s *Server) items(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	if req.csv {
+		matched, table, err := s.store.FeatureTable(ctx, *q)
+		if err != nil {
+			return err
+		}
+		defer table.Close()
+		return s.writeCSV(c, l.String(), matched, table, q.Offset, q.Limit)
+	}
 	matched, rows, err := s.store.Features(ctx, *q)
 	if err != nil {
 		return err

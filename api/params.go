@@ -42,6 +42,8 @@ var itemsParams = []string{ParamBBox, ParamLimit, ParamOffset, ParamSortBy, Para
 // itemsRequest is a parsed and validated items request.
 type itemsRequest struct {
 	query data.FeatureQuery
+	// csv asks for the page as CSV (f=csv) rather than GeoJSON.
+	csv bool
 	// notices tell the client how the request was read where that may surprise it.
 	notices []string
 }
@@ -89,8 +91,8 @@ func parseItems(level geo.Level, q url.Values) (*itemsRequest, error) {
 			return nil, err
 		}
 	}
-	if f := q.Get(ParamFormat); q.Has(ParamFormat) && f != "json" && f != "geojson" {
-		return nil, badParameter(ParamFormat, fmt.Sprintf("format %q is not offered; use json or geojson", f))
+	if req.csv, err = isCSV(q); err != nil {
+		return nil, err
 	}
 	for _, p := range props {
 		if v, ok := q[p.Name]; ok && p.Filter {
@@ -100,6 +102,21 @@ func parseItems(level geo.Level, q url.Values) (*itemsRequest, error) {
 		}
 	}
 	return req, nil
+}
+
+// isCSV reads the format of items: GeoJSON (json, geojson; the default) or CSV.
+func isCSV(q url.Values) (bool, error) {
+	if !q.Has(ParamFormat) {
+		return false, nil
+	}
+	switch f := q.Get(ParamFormat); f {
+	case "json", "geojson":
+		return false, nil
+	case FormatCSV:
+		return true, nil
+	default:
+		return false, badParameter(ParamFormat, fmt.Sprintf("format %q is not offered; use json, geojson or csv", f))
+	}
 }
 
 // parsePage reads limit (default DefaultLimit) and offset (default 0). A

@@ -24,6 +24,8 @@ type Server struct {
 type Options struct {
 	// RequireReadToken makes every request need a token (any role); by default reads are public.
 	RequireReadToken bool
+	// TileCacheBytes bounds the memory of the vector tile cache; 0 turns it off.
+	TileCacheBytes int64
 }
 
 // New builds the Echo application serving the API and its HTML pages.
@@ -39,7 +41,7 @@ func New(store *data.Store, log *slog.Logger, opt Options) *echo.Echo {
 		AllowHeaders: []string{echo.HeaderAuthorization, echo.HeaderContentType, "If-None-Match"},
 	}))
 	// Level 1: GeoJSON still shrinks ~5x, at a fraction of the default level's CPU.
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 1, MinLength: 1024}))
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 1, MinLength: 1024, Skipper: isTileRoute}))
 	// Batches of observations or incidents fit well below this.
 	e.Use(middleware.BodyLimit("8M"))
 	e.Use(s.authenticate)

@@ -251,32 +251,54 @@ func (s *Store) Features(ctx context.Context, q FeatureQuery) (matched int64, ro
 		return 0, nil, err
 	}
 	from := featureFrom(q.Level)
-	batch := &pgx.Batch{}
-	if q.BBox == nil && len(q.Filters) == 0 {
-		// The whole level: its count is kept by the import.
-		batch.Queue(`SELECT coalesce((SELECT unit_count FROM admin_level_summary WHERE level = $1), 0)`, int16(q.Level))
-	} else {
-		batch.Queue(`SELECT count(*) FROM `+from+` WHERE `+where, args...)
-	}
-	// The page's codes first, then their JSON: OFFSET would otherwise build
-	// the GeoJSON of every skipped row too.
-	pageArgs := append(append([]any{}, args...), q.Limit, q.Offset)
-	batch.Queue(fmt.Sprintf(`
-		SELECT %s, coalesce(r.demo, false) FROM %s
-		WHERE u.code IN (SELECT u.code FROM %s WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d)
-		ORDER BY %s`,
-		feature, from, from, where, order, len(args)+1, len(args)+2, order), pageArgs...)
-	br := s.read.SendBatch(ctx, batch)
-	if err := br.QueryRow().Scan(&matched); err != nil {
-		br.Close()
-		return 0, nil, err
-	}
-	r, err := br.Query()
+	count, countArgs := q.countQuery(from, where, args)
+	page, pageArgs := q.pageQuery(feature+", coalesce(r.demo, false)", from, where, order, args)
+	matched, br, r, err := s.countAndPage(ctx, count, countArgs, page, pageArgs)
 	if err != nil {
-		br.Close()
 		return 0, nil, err
 	}
 	return matched, &FeatureRows{batch: br, rows: r}, nil
+}
+
+// countAndPage sends a count query and a page query in one round trip and
+// returns the count and the page's rows, which hold the connection until
+// the rows and the batch are closed.
+func (s *Store) countAndPage(ctx context.Context, count string, countArgs []any, page string, pageArgs []any) (int64, pgx.BatchResults, pgx.Rows, error) {
+	batch := &pgx.Batch{}
+	batch.Queue(count, countArgs...)
+	batch.Queue(page, pageArgs...)
+	br := s.read.SendBatch(ctx, batch)
+	var matched int64
+	if err := br.QueryRow().Scan(&matched); err != nil {
+		br.Close()
+		return 0, nil, nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		br.Close()
+		return 0, nil, nil, err
+	}
+	return matched, br, rows, nil
+}
+
+// countQuery counts the units q matches.
+func (q FeatureQuery) countQuery(from, where string, args []any) (string, []any) {
+	if q.BBox == nil && len(q.Filters) == 0 {
+		// The whole level: its count is kept by the import.
+		return `SELECT coalesce((SELECT unit_count FROM admin_level_summary WHERE level = $1), 0)`, []any{int16(q.Level)}
+	}
+	return `SELECT count(*) FROM ` + from + ` WHERE ` + where, args
+}
+
+// pageQuery selects list for the units of the page q asks for: the page's
+// codes first, then list, as OFFSET would otherwise compute list for every
+// skipped row too.
+func (q FeatureQuery) pageQuery(list, from, where, order string, args []any) (string, []any) {
+	return fmt.Sprintf(`
+		SELECT %s FROM %s
+		WHERE u.code IN (SELECT u.code FROM %s WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d)
+		ORDER BY %s`, list, from, from, where, order, len(args)+1, len(args)+2, order),
+		append(append([]any{}, args...), q.Limit, q.Offset)
 }
 
 // ErrNotFound is returned for what does not exist (a unit, an incident, a run, a token).

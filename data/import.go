@@ -166,8 +166,15 @@ func (s *Store) ImportBoundaries(ctx context.Context, sources []BoundarySource, 
 		return nil, err
 	}
 	progress("writing", 0)
-	if err := upsertUnits(ctx, tx, report); err != nil {
+	written, err := upsertUnits(ctx, tx, report)
+	if err != nil {
 		return nil, err
+	}
+	if len(written) > 0 { // NULL would mean every unit
+		progress("generalising tile geometry", 0)
+		if _, err := tx.Exec(ctx, `SELECT refresh_admin_unit_tile($1)`, written); err != nil {
+			return nil, fmt.Errorf("tile geometry: %w", err)
+		}
 	}
 	if _, err := tx.Exec(ctx, `REFRESH MATERIALIZED VIEW admin_level_summary`); err != nil {
 		return nil, err
@@ -176,14 +183,18 @@ func (s *Store) ImportBoundaries(ctx context.Context, sources []BoundarySource, 
 		return nil, err
 	}
 	progress("analyzing", 0)
-	return report, s.vacuumAnalyze(ctx, "admin_unit")
+	return report, s.vacuumAnalyze(ctx, "admin_unit", "admin_unit_tile", "admin_unit_search")
 }
 
 // vacuumAnalyze refreshes the planner's statistics and the visibility map
 // after a bulk write, so that counts and pages use index-only scans at once
 // rather than after autovacuum comes by.
-func (s *Store) vacuumAnalyze(ctx context.Context, table string) error {
-	_, err := s.write.Exec(ctx, `VACUUM (ANALYZE) `+pgx.Identifier{table}.Sanitize())
+func (s *Store) vacuumAnalyze(ctx context.Context, tables ...string) error {
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		names[i] = pgx.Identifier{t}.Sanitize()
+	}
+	_, err := s.write.Exec(ctx, `VACUUM (ANALYZE) `+strings.Join(names, ", "))
 	return err
 }
 
@@ -364,9 +375,10 @@ func checkParents(ctx context.Context, tx pgx.Tx) error {
 	return &e
 }
 
-// upsertUnits writes the imported units. The TPS count of an upper unit is the
-// sum over its desa after the import.
-func upsertUnits(ctx context.Context, tx pgx.Tx, report *ImportReport) error {
+// upsertUnits writes the imported units and returns the codes of those it
+// inserted or changed. The TPS count of an upper unit is the sum over its
+// desa after the import.
+func upsertUnits(ctx context.Context, tx pgx.Tx, report *ImportReport) ([]string, error) {
 	if _, err := tx.Exec(ctx, `
 		UPDATE import_unit p SET tps_count = t.total
 		FROM (SELECT a.code, sum(d.tps_count)::int AS total
@@ -374,7 +386,7 @@ func upsertUnits(ctx context.Context, tx pgx.Tx, report *ImportReport) error {
 		      CROSS JOIN LATERAL (VALUES (left(d.code, 2)), (left(d.code, 5)), (left(d.code, 8))) AS a(code)
 		      WHERE d.level = 4 GROUP BY a.code) t
 		WHERE p.code = t.code AND p.level < 4`); err != nil {
-		return err
+		return nil, err
 	}
 	rows, err := tx.Query(ctx, `
 		INSERT INTO admin_unit AS a (code, kind, name, tps_count, kpu_code_2024, area_km2, geom)
@@ -386,23 +398,24 @@ func upsertUnits(ctx context.Context, tx pgx.Tx, report *ImportReport) error {
 			kpu_code_2024 = EXCLUDED.kpu_code_2024, area_km2 = EXCLUDED.area_km2, geom = EXCLUDED.geom
 		WHERE (a.kind, a.name, a.tps_count, a.kpu_code_2024, ST_AsBinary(a.geom))
 		      IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.name, EXCLUDED.tps_count, EXCLUDED.kpu_code_2024, ST_AsBinary(EXCLUDED.geom))
-		RETURNING xmax = 0`)
+		RETURNING code, xmax = 0`)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	written := 0
+	var written []string
 	for rows.Next() {
+		var code string
 		var inserted bool
-		if err := rows.Scan(&inserted); err != nil {
-			return err
+		if err := rows.Scan(&code, &inserted); err != nil {
+			return nil, err
 		}
-		written++
+		written = append(written, code)
 		if inserted {
 			report.Inserted++
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	total := 0
 	for _, n := range report.Read {
@@ -411,7 +424,7 @@ func upsertUnits(ctx context.Context, tx pgx.Tx, report *ImportReport) error {
 	for _, n := range report.Dissolved {
 		total += n
 	}
-	report.Updated = written - report.Inserted
-	report.Unchanged = total - written
-	return nil
+	report.Updated = len(written) - report.Inserted
+	report.Unchanged = total - len(written)
+	return written, nil
 }

@@ -129,26 +129,22 @@ func (s *Store) Incidents(ctx context.Context, q IncidentQuery) (int64, *Feature
 	if err != nil {
 		return 0, nil, err
 	}
-	batch := &pgx.Batch{}
-	batch.Queue(`SELECT count(*) FROM `+incidentFrom+` WHERE `+where, args...)
-	// The page's ids first, then their JSON, so that OFFSET skips rows unbuilt.
-	batch.Queue(fmt.Sprintf(`
-		SELECT %s, n.source = 'demo' FROM %s
-		WHERE n.id IN (SELECT n.id FROM %s WHERE %s ORDER BY n.occurred_at, n.id LIMIT $%d OFFSET $%d)
-		ORDER BY n.occurred_at, n.id`, incidentFeature, incidentFrom, incidentFrom, where, len(args)+1, len(args)+2),
-		append(append([]any{}, args...), q.Limit, q.Offset)...)
-	br := s.read.SendBatch(ctx, batch)
-	var matched int64
-	if err := br.QueryRow().Scan(&matched); err != nil {
-		br.Close()
-		return 0, nil, err
-	}
-	rows, err := br.Query()
+	page, pageArgs := q.pageQuery(incidentFeature+", n.source = 'demo'", where, args)
+	matched, br, rows, err := s.countAndPage(ctx, `SELECT count(*) FROM `+incidentFrom+` WHERE `+where, args, page, pageArgs)
 	if err != nil {
-		br.Close()
 		return 0, nil, err
 	}
 	return matched, &FeatureRows{batch: br, rows: rows}, nil
+}
+
+// pageQuery selects list for the incidents of the page q asks for, ordered by
+// occurred_at then id: the page's ids first, so that OFFSET skips rows unbuilt.
+func (q IncidentQuery) pageQuery(list, where string, args []any) (string, []any) {
+	return fmt.Sprintf(`
+		SELECT %s FROM %s
+		WHERE n.id IN (SELECT n.id FROM %s WHERE %s ORDER BY n.occurred_at, n.id LIMIT $%d OFFSET $%d)
+		ORDER BY n.occurred_at, n.id`, list, incidentFrom, incidentFrom, where, len(args)+1, len(args)+2),
+		append(append([]any{}, args...), q.Limit, q.Offset)
 }
 
 // Incident returns one incident as a GeoJSON Feature.

@@ -354,20 +354,13 @@ type ObservationQuery struct {
 func (s *Store) Observations(ctx context.Context, q ObservationQuery) (int64, []Observation, error) {
 	where := `($1 = '' OR unit_code = $1) AND ($2 = '' OR indicator_code = $2) AND ($3 = '' OR election_code = $3) AND ($4 = '' OR phase_code = $4)`
 	args := []any{q.UnitCode, q.Indicator, q.Election, q.Phase}
-	batch := &pgx.Batch{}
-	batch.Queue(`SELECT count(*) FROM observation WHERE `+where, args...)
-	batch.Queue(`SELECT `+observationColumns+` FROM observation WHERE `+where+` ORDER BY id DESC LIMIT $5 OFFSET $6`,
-		append(args, q.Limit, q.Offset)...)
-	br := s.read.SendBatch(ctx, batch)
-	defer br.Close()
-	var matched int64
-	if err := br.QueryRow().Scan(&matched); err != nil {
-		return 0, nil, err
-	}
-	rows, err := br.Query()
+	matched, br, rows, err := s.countAndPage(ctx, `SELECT count(*) FROM observation WHERE `+where, args,
+		`SELECT `+observationColumns+` FROM observation WHERE `+where+` ORDER BY id DESC LIMIT $5 OFFSET $6`,
+		append(args, q.Limit, q.Offset))
 	if err != nil {
 		return 0, nil, err
 	}
+	defer br.Close()
 	list, err := pgx.CollectRows(rows, scanObservation)
 	return matched, list, err
 }

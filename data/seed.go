@@ -113,10 +113,7 @@ func (s *Store) SeedDemo(ctx context.Context) (SeedReport, error) {
 	if err != nil {
 		return report, err
 	}
-	if err := s.vacuumAnalyze(ctx, "observation"); err != nil {
-		return report, err
-	}
-	if err := s.vacuumAnalyze(ctx, "incident"); err != nil {
+	if err := s.vacuumAnalyze(ctx, "observation", "incident"); err != nil {
 		return report, err
 	}
 	report.Runs, err = s.ScoreAll(ctx, demoActor)

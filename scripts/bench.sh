@@ -2,6 +2,8 @@
 # make bench: a load run on loopback against a petarawan serving Banten (and
 # all of Indonesia when ../shared/data/indonesia/desa.geojson.gz is present),
 # printing req/s and p50/p95/p99 beside PostGIS's own time for the same queries,
+# vector tiles (z8-z14 over Banten, z5-z10 over Indonesia) cold from a second
+# server without a tile cache and warm from the cache, with their sizes per zoom,
 # the time of a full scoring run per phase, and the latency of single
 # observation writes (each rescoring its desa and the units above it).
 # Each data set gets its own database (petarawan_bench_*), loaded once.
@@ -38,24 +40,31 @@ score() { # name
   DATABASE_URL=$(db_url "$1") /usr/bin/time -f "score: %e s wall, %M KB max RSS" bin/petarawan score
 }
 
-bench() { # name label
+bench() { # name label tile-zooms
   local url; url=$(db_url "$1")
+  local cold_port=$((port + 1))
   DATABASE_URL=$url PETARAWAN_ADDR=127.0.0.1:$port PETARAWAN_STATEMENT_TIMEOUT=60s bin/petarawan serve 2>/dev/null &
   local pid=$!
   trap 'kill $pid 2>/dev/null' EXIT
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/conformance" >/dev/null && break; sleep 0.2; done
-  bin/petarawan-bench -api "http://127.0.0.1:$port" -db "$url" -duration "$duration" -concurrency "$concurrency" -label "$2"
-  kill $pid; wait $pid 2>/dev/null || true
+  # The same database served without a tile cache, for cold tiles.
+  DATABASE_URL=$url PETARAWAN_ADDR=127.0.0.1:$cold_port PETARAWAN_STATEMENT_TIMEOUT=60s PETARAWAN_TILE_CACHE_MB=0 bin/petarawan serve 2>/dev/null &
+  local cold_pid=$!
+  trap 'kill $pid $cold_pid 2>/dev/null' EXIT
+  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$cold_port/conformance" >/dev/null && break; sleep 0.2; done
+  bin/petarawan-bench -api "http://127.0.0.1:$port" -api-cold "http://127.0.0.1:$cold_port" -tile-zooms "$3" \
+    -db "$url" -duration "$duration" -concurrency "$concurrency" -label "$2"
+  kill $pid $cold_pid; wait $pid $cold_pid 2>/dev/null || true
   trap - EXIT
 }
 
 ensure_db petarawan_bench_banten testdata/banten/desa.geojson.gz testdata/banten/kecamatan.geojson.gz testdata/banten/kabupaten.geojson.gz
 score petarawan_bench_banten
-bench petarawan_bench_banten "Banten"
+bench petarawan_bench_banten "Banten" 8-14
 if [ -f "$national" ]; then
   ensure_db petarawan_bench_indonesia "$national"
   score petarawan_bench_indonesia
-  bench petarawan_bench_indonesia "Indonesia"
+  bench petarawan_bench_indonesia "Indonesia" 5-10
 else
   echo "national file $national is absent: Indonesia skipped"
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Brings up what petarawan needs and prints the DATABASE_URL to use on stdout.
 #   scripts/bootstrap.sh run    PostGIS
-#   scripts/bootstrap.sh test   PostGIS and GDAL (ogr2ogr is the GIS client the tests drive)
+#   scripts/bootstrap.sh test   PostGIS and GDAL (ogr2ogr is the GIS client the tests drive),
+#                               and chromium, node and npm for the map's browser test
 # With DATABASE_URL set, that server is used as it is. Otherwise a project-local
 # cluster lives in .pgdata/ (git-ignored) on port $PGPORT (default 54329); a second
 # call reuses it. Missing Debian packages are installed when running as root.
@@ -16,17 +17,29 @@ say() { echo "bootstrap: $*" >&2; }
 die() { say "$*"; exit 1; }
 
 packages=()
+# Without these only the map's browser test is skipped (DEVELOPERS.md).
+browser_packages=()
 [ -x "$pgbin/initdb" ] || packages+=(postgresql-15)
 [ -f /usr/lib/postgresql/15/lib/postgis-3.so ] || packages+=(postgresql-15-postgis-3)
 command -v psql >/dev/null || packages+=(postgresql-client-15)
 if [ "$mode" = test ]; then
   command -v ogr2ogr >/dev/null || packages+=(gdal-bin)
+  command -v chromium >/dev/null || browser_packages+=(chromium)
+  command -v node >/dev/null || browser_packages+=(nodejs)
+  command -v npm >/dev/null || browser_packages+=(npm)
 fi
-if [ ${#packages[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
+if [ "$(id -u)" -ne 0 ]; then
+  if [ ${#packages[@]} -gt 0 ]; then
     die "missing Debian packages: ${packages[*]}. Install them (sudo apt-get install ${packages[*]}) or set DATABASE_URL to a PostgreSQL 15 server with PostGIS 3."
   fi
-  say "installing ${packages[*]} (about a minute)"
+  if [ ${#browser_packages[@]} -gt 0 ]; then
+    say "missing ${browser_packages[*]}: the map's browser test will be skipped (sudo apt-get install ${browser_packages[*]})"
+  fi
+  browser_packages=()
+fi
+packages+=("${browser_packages[@]}")
+if [ ${#packages[@]} -gt 0 ]; then
+  say "installing ${packages[*]} (a minute or two)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >&2
   apt-get install -y -qq "${packages[@]}" >&2

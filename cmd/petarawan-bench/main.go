@@ -3,7 +3,8 @@
 // queries against PostGIS through the data package alone, so the figures show
 // what the HTTP server adds over the database's own time. HTTP runs once
 // without compression (the server's own cost) and once with gzip, as GIS
-// clients ask for it (MB/s counts uncompressed bytes).
+// clients ask for it (MB/s counts uncompressed bytes). Vector tiles run the
+// same way (tiles.go), cold against a server without a tile cache.
 package main
 
 import (
@@ -35,14 +36,23 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "length of each run")
 	concurrency := flag.Int("concurrency", 4, "requests in flight")
 	label := flag.String("label", "", "name of the data set, for the report")
+	coldURL := flag.String("api-cold", "", "a petarawan serving the same database without a tile cache, for cold tiles (none: no cold run)")
+	tileZooms := flag.String("tile-zooms", "8-14", "zooms of the tile run, from-to")
+	parts := flag.String("parts", "items,tiles,writes", "which runs to make")
 	flag.Parse()
-	if err := run(*apiURL, *dbURL, *duration, *concurrency, *label); err != nil {
+	var minZoom, maxZoom int
+	if _, err := fmt.Sscanf(*tileZooms, "%d-%d", &minZoom, &maxZoom); err != nil || minZoom < 0 || maxZoom > geo.MaxZoom || minZoom > maxZoom {
+		fmt.Fprintf(os.Stderr, "petarawan-bench: -tile-zooms %q: want from-to within 0-%d\n", *tileZooms, geo.MaxZoom)
+		os.Exit(2)
+	}
+	tiles := &tileBench{minZoom: minZoom, maxZoom: maxZoom, coldURL: *coldURL}
+	if err := run(*apiURL, *dbURL, *duration, *concurrency, *label, strings.Split(*parts, ","), tiles); err != nil {
 		fmt.Fprintln(os.Stderr, "petarawan-bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(apiURL, dbURL string, duration time.Duration, concurrency int, label string) error {
+func run(apiURL, dbURL string, duration time.Duration, concurrency int, label string, parts []string, tiles *tileBench) error {
 	ctx := context.Background()
 	store, err := data.Open(ctx, dbURL, data.Options{StatementTimeout: time.Minute, MaxConns: int32(concurrency)})
 	if err != nil {
@@ -81,26 +91,38 @@ func run(apiURL, dbURL string, duration time.Duration, concurrency int, label st
 	}}
 
 	fmt.Printf("\n%s: %d desa, %d requests in flight, %s per run\n", label, desa.Count, concurrency, duration)
-	fmt.Printf("%-16s %-8s %9s %9s %9s %9s %11s\n", "request", "via", "req/s", "p50 ms", "p95 ms", "p99 ms", "MB/s")
 	plain := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency, DisableCompression: true}}
 	gzipped := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency}}
-	for _, sc := range []scenario{pageScenario(100), pageScenario(500), bboxScenario} {
-		viaSQL := measure(duration, concurrency, func(i int) (int64, error) {
-			_, q := sc.pages(i)
-			return queryFeatures(ctx, store, q)
-		})
-		viaHTTP := measure(duration, concurrency, func(i int) (int64, error) {
-			path, _ := sc.pages(i)
-			return fetch(plain, apiURL+path)
-		})
-		viaGzip := measure(duration, concurrency, func(i int) (int64, error) {
-			path, _ := sc.pages(i)
-			return fetch(gzipped, apiURL+path)
-		})
-		viaSQL.print(sc.name, "PostGIS")
-		viaHTTP.print(sc.name, "HTTP")
-		fmt.Printf("%-16s %-8s %+8.0f%% (p50), %+.0f%% (p95) over PostGIS\n", "", "added", 100*(viaHTTP.p(50)/viaSQL.p(50)-1), 100*(viaHTTP.p(95)/viaSQL.p(95)-1))
-		viaGzip.print(sc.name, "HTTP gz")
+	if slices.Contains(parts, "tiles") {
+		tiles.store, tiles.election, tiles.phase, tiles.duration, tiles.concurrency = store, election, phase, duration, concurrency
+		tiles.warmURL, tiles.client = apiURL, plain
+		if err := tiles.run(ctx); err != nil {
+			return err
+		}
+	}
+	if slices.Contains(parts, "items") {
+		fmt.Printf("%-16s %-8s %9s %9s %9s %9s %11s\n", "request", "via", "req/s", "p50 ms", "p95 ms", "p99 ms", "MB/s")
+		for _, sc := range []scenario{pageScenario(100), pageScenario(500), bboxScenario} {
+			viaSQL := measure(duration, concurrency, func(i int) (int64, error) {
+				_, q := sc.pages(i)
+				return queryFeatures(ctx, store, q)
+			})
+			viaHTTP := measure(duration, concurrency, func(i int) (int64, error) {
+				path, _ := sc.pages(i)
+				return fetch(plain, apiURL+path)
+			})
+			viaGzip := measure(duration, concurrency, func(i int) (int64, error) {
+				path, _ := sc.pages(i)
+				return fetch(gzipped, apiURL+path)
+			})
+			viaSQL.print(sc.name, "PostGIS")
+			viaHTTP.print(sc.name, "HTTP")
+			fmt.Printf("%-16s %-8s %+8.0f%% (p50), %+.0f%% (p95) over PostGIS\n", "", "added", 100*(viaHTTP.p(50)/viaSQL.p(50)-1), 100*(viaHTTP.p(95)/viaSQL.p(95)-1))
+			viaGzip.print(sc.name, "HTTP gz")
+		}
+	}
+	if !slices.Contains(parts, "writes") {
+		return nil
 	}
 	return benchWrites(ctx, store, apiURL, duration, election, phase)
 }

@@ -17,6 +17,7 @@ type config struct {
 	statementTimeout time.Duration
 	maxConns         int32
 	requireReadToken bool
+	tileCacheMB      int64
 }
 
 func configFromEnv() (config, error) {
@@ -25,6 +26,7 @@ func configFromEnv() (config, error) {
 		addr:             envOr("PETARAWAN_ADDR", ":8080"),
 		statementTimeout: 10 * time.Second,
 		maxConns:         16,
+		tileCacheMB:      256,
 	}
 	if v := os.Getenv("PETARAWAN_STATEMENT_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -39,6 +41,13 @@ func configFromEnv() (config, error) {
 			return cfg, fmt.Errorf("PETARAWAN_MAX_CONNS=%q: want a whole number of at least 1", v)
 		}
 		cfg.maxConns = int32(n)
+	}
+	if v := os.Getenv("PETARAWAN_TILE_CACHE_MB"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return cfg, fmt.Errorf("PETARAWAN_TILE_CACHE_MB=%q: want a whole number of megabytes, 0 to turn the tile cache off", v)
+		}
+		cfg.tileCacheMB = n
 	}
 	switch v := os.Getenv("PETARAWAN_READ_TOKEN"); v {
 	case "", "optional":

@@ -32,7 +32,7 @@ func serve(ctx context.Context, cfg config) error {
 	defer func() { stopWorker(); <-workerDone }()
 	srv := &http.Server{
 		Addr:              cfg.addr,
-		Handler:           api.New(store, log, api.Options{RequireReadToken: cfg.requireReadToken}),
+		Handler:           api.New(store, log, api.Options{RequireReadToken: cfg.requireReadToken, TileCacheBytes: cfg.tileCacheMB << 20}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
