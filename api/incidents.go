@@ -53,6 +53,7 @@ func (s *Server) describeIncidents(c echo.Context, extents map[geo.Level]data.Ex
 		Links: []Link{
 			{Href: href, Rel: RelSelf, Type: MediaJSON, Title: "this collection"},
 			{Href: href + "/items", Rel: RelItems, Type: MediaGeoJSON, Title: "the incidents"},
+			{Href: href + "/tiles", Rel: RelTilesetsVector, Type: MediaJSON, Title: "the vector tilesets"},
 		},
 	}
 	b, err := s.store.IncidentExtent(c.Request().Context())

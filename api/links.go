@@ -27,6 +27,8 @@ const (
 	RelPrev        = "prev"
 	RelDescribedBy = "describedby"
 	RelDescribes   = "describes"
+	// RelTilesetsVector links a collection to its vector tilesets (OGC API - Tiles).
+	RelTilesetsVector = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
 
 	MediaJSON    = "application/json"
 	MediaGeoJSON = "application/geo+json"

@@ -35,6 +35,11 @@ var conformanceClasses = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
 }
 
 const crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -158,6 +163,7 @@ func (s *Server) describeCollections(c echo.Context) ([]collectionInfo, error) {
 			Links: []Link{
 				{Href: href, Rel: RelSelf, Type: MediaJSON, Title: "this collection"},
 				{Href: href + "/items", Rel: RelItems, Type: MediaGeoJSON, Title: "the features"},
+				{Href: href + "/tiles", Rel: RelTilesetsVector, Type: MediaJSON, Title: "the vector tilesets"},
 			},
 		}
 		if ext, ok := extents[l]; ok {

@@ -509,3 +509,30 @@ func TestTilesComeFromTheCacheUntilTheDataVersionChanges(t *testing.T) {
 		t.Fatalf("after the version moved: score %v, ETag %s; want 99.99 and a new ETag", got["score"], res.header.Get("ETag"))
 	}
 }
+
+func TestCollectionsLinkTheirVectorTilesetsAndConformanceSaysSo(t *testing.T) {
+	srv := newServer(t)
+	res := get(t, srv.URL+"/conformance")
+	if !strings.Contains(string(res.body), "ogcapi-tiles-1/1.0/conf/mvt") {
+		t.Errorf("/conformance does not declare OGC API - Tiles with MVT: %s", res.body)
+	}
+	for _, id := range []string{"desa", "insiden"} {
+		var info struct{ Links []api.Link }
+		if err := json.Unmarshal(get(t, srv.URL+"/collections/"+id).body, &info); err != nil {
+			t.Fatal(err)
+		}
+		var href string
+		for _, l := range info.Links {
+			if l.Rel == api.RelTilesetsVector {
+				href = l.Href
+			}
+		}
+		if href == "" {
+			t.Errorf("/collections/%s has no %s link", id, api.RelTilesetsVector)
+			continue
+		}
+		if res := get(t, href); res.status != http.StatusOK || !strings.Contains(string(res.body), "WebMercatorQuad") {
+			t.Errorf("GET %s: %d %s", href, res.status, res.body)
+		}
+	}
+}
