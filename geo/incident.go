@@ -278,35 +278,10 @@ func ReadIncidentsCSV(r io.Reader) (IncidentBatch, error) {
 	var batch IncidentBatch
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		batch.Problems = []InputProblem{{Line: 1, Reason: "the file is empty; want a header line: " + strings.Join(IncidentColumns, ",")}}
-		return batch, nil
-	}
-	if err != nil {
+	column, problems, err := readCSVHeader(cr, IncidentColumns, optionalIncidentProperties)
+	if err != nil || len(problems) > 0 {
+		batch.Problems = problems
 		return batch, err
-	}
-	column := map[string]int{}
-	for i, name := range header {
-		name = strings.TrimSpace(name)
-		if i == 0 {
-			name = strings.TrimPrefix(name, "\ufeff") // spreadsheets write a byte order mark
-		}
-		switch _, dup := column[name]; {
-		case !slices.Contains(IncidentColumns, name):
-			batch.Problems = append(batch.Problems, InputProblem{Line: 1, Field: name, Reason: "unknown column; columns are " + strings.Join(IncidentColumns, ", ")})
-		case dup:
-			batch.Problems = append(batch.Problems, InputProblem{Line: 1, Field: name, Reason: "column appears twice"})
-		}
-		column[name] = i
-	}
-	for _, name := range IncidentColumns {
-		if _, ok := column[name]; !ok && !optionalIncidentProperties[name] {
-			batch.Problems = append(batch.Problems, InputProblem{Line: 1, Field: name, Reason: "column is missing; columns are " + strings.Join(IncidentColumns, ", ")})
-		}
-	}
-	if len(batch.Problems) > 0 {
-		return batch, nil
 	}
 	for item := 1; ; item++ {
 		record, err := cr.Read()
@@ -321,16 +296,11 @@ func ReadIncidentsCSV(r io.Reader) (IncidentBatch, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		in := IncidentInput{Item: item, Line: line}
-		if len(record) != len(header) {
-			batch.Problems = append(batch.Problems, in.problem("", "%d fields; the header has %d", len(record), len(header)))
+		if len(record) != len(column) {
+			batch.Problems = append(batch.Problems, in.problem("", "%d fields; the header has %d", len(record), len(column)))
 			continue
 		}
-		field := func(name string) string {
-			if i, ok := column[name]; ok {
-				return strings.TrimSpace(record[i])
-			}
-			return ""
-		}
+		field := func(name string) string { return column.value(record, name) }
 		in.Type, in.OccurredAt, in.Description, in.Source, in.Phase =
 			field("type"), field("occurred_at"), field("description"), field("source"), field("phase")
 		for _, c := range []struct {

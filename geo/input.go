@@ -1,7 +1,10 @@
 package geo
 
 import (
+	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 )
@@ -49,6 +52,52 @@ func sourceProblem(s string) string {
 		return `"demo" is reserved for generated demo data`
 	case !slices.Contains(Sources, s):
 		return fmt.Sprintf("%q is not one of %s", s, strings.Join(Sources, ", "))
+	}
+	return ""
+}
+
+// csvColumns are the positions of a CSV file's columns, by name.
+type csvColumns map[string]int
+
+// readCSVHeader reads the header line of a CSV file whose columns are named
+// from columns, in any order; those in optional may be left out. An empty
+// file and what is wrong with the header come as problems on line 1; a
+// header that cannot be read at all is an error.
+func readCSVHeader(cr *csv.Reader, columns []string, optional map[string]bool) (csvColumns, []InputProblem, error) {
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, []InputProblem{{Line: 1, Reason: "the file is empty; want a header line: " + strings.Join(columns, ",")}}, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var problems []InputProblem
+	column := csvColumns{}
+	for i, name := range header {
+		name = strings.TrimSpace(name)
+		if i == 0 {
+			name = strings.TrimPrefix(name, "\ufeff") // spreadsheets write a byte order mark
+		}
+		switch _, dup := column[name]; {
+		case !slices.Contains(columns, name):
+			problems = append(problems, InputProblem{Line: 1, Field: name, Reason: "unknown column; columns are " + strings.Join(columns, ", ")})
+		case dup:
+			problems = append(problems, InputProblem{Line: 1, Field: name, Reason: "column appears twice"})
+		}
+		column[name] = i
+	}
+	for _, name := range columns {
+		if _, ok := column[name]; !ok && !optional[name] {
+			problems = append(problems, InputProblem{Line: 1, Field: name, Reason: "column is missing; columns are " + strings.Join(columns, ", ")})
+		}
+	}
+	return column, problems, nil
+}
+
+// value is a record's value in the named column, trimmed; "" when the file has no such column.
+func (c csvColumns) value(record []string, name string) string {
+	if i, ok := c[name]; ok {
+		return strings.TrimSpace(record[i])
 	}
 	return ""
 }

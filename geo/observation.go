@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -100,32 +98,9 @@ var optionalObservationColumns = map[string]bool{"tps": true, "note": true}
 func ReadObservationsCSV(r io.Reader) ([]ObservationInput, []InputProblem, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = 0
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, []InputProblem{{Line: 1, Reason: "the file is empty; want a header line: " + strings.Join(ObservationColumns, ",")}}, nil
-	}
+	column, problems, err := readCSVHeader(cr, ObservationColumns, optionalObservationColumns)
 	if err != nil {
 		return nil, nil, fmt.Errorf("line 1: %w", err)
-	}
-	var problems []InputProblem
-	column := map[string]int{}
-	for i, name := range header {
-		name = strings.TrimSpace(name)
-		if i == 0 {
-			name = strings.TrimPrefix(name, "\ufeff") // spreadsheets write a byte order mark
-		}
-		switch _, dup := column[name]; {
-		case !slices.Contains(ObservationColumns, name):
-			problems = append(problems, InputProblem{Line: 1, Field: name, Reason: "unknown column; columns are " + strings.Join(ObservationColumns, ", ")})
-		case dup:
-			problems = append(problems, InputProblem{Line: 1, Field: name, Reason: "column appears twice"})
-		}
-		column[name] = i
-	}
-	for _, name := range ObservationColumns {
-		if _, ok := column[name]; !ok && !optionalObservationColumns[name] {
-			problems = append(problems, InputProblem{Line: 1, Field: name, Reason: "column is missing; columns are " + strings.Join(ObservationColumns, ", ")})
-		}
 	}
 	if len(problems) > 0 {
 		return nil, problems, nil
@@ -145,12 +120,7 @@ func ReadObservationsCSV(r io.Reader) ([]ObservationInput, []InputProblem, error
 			return nil, nil, err
 		}
 		line, _ := cr.FieldPos(0)
-		field := func(name string) string {
-			if i, ok := column[name]; ok {
-				return strings.TrimSpace(record[i])
-			}
-			return ""
-		}
+		field := func(name string) string { return column.value(record, name) }
 		o := ObservationInput{Line: line,
 			Indicator: field("indicator"), UnitCode: field("unit_code"), Election: field("election"), Phase: field("phase"),
 			Source: field("source"), ObservedAt: field("observed_at"), Note: field("note"),
