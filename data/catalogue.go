@@ -75,6 +75,26 @@ func scanIndicator(r pgx.Row) (CatalogueIndicator, error) {
 	return ind, err
 }
 
+func collectIndicators(rows pgx.Rows) ([]CatalogueIndicator, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (CatalogueIndicator, error) { return scanIndicator(r) })
+}
+
+// model is the indicator as the scoring model takes it.
+func (c CatalogueIndicator) model() (geo.Indicator, error) {
+	ind := geo.Indicator{Code: c.Code, Threat: c.Threat, Unit: c.Unit, ValueType: c.ValueType, Direction: c.Direction,
+		Normalization: c.Normalization, RefMin: c.RefMin, RefMax: c.RefMax, Weight: c.Weight}
+	if err := ind.Dimension.UnmarshalText([]byte(c.Dimension)); err != nil {
+		return ind, fmt.Errorf("indicator %s: %w", c.Code, err)
+	}
+	if len(c.PhaseWeights) > 0 {
+		ind.PhaseWeights = c.PhaseWeights
+	}
+	if c.IncidentType != nil {
+		ind.IncidentType = *c.IncidentType
+	}
+	return ind, nil
+}
+
 // Indicators lists the catalogue, dimension by dimension.
 func (s *Store) Indicators(ctx context.Context) ([]CatalogueIndicator, error) {
 	rows, err := s.read.Query(ctx, `SELECT `+indicatorColumns+`
@@ -82,7 +102,7 @@ func (s *Store) Indicators(ctx context.Context) ([]CatalogueIndicator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (CatalogueIndicator, error) { return scanIndicator(r) })
+	return collectIndicators(rows)
 }
 
 // Indicator reads one indicator of the catalogue.

@@ -43,30 +43,20 @@ type Run struct {
 // weights and the thresholds as they are now.
 func loadModel(ctx context.Context, q querier, phase string) (geo.Model, error) {
 	m := geo.Model{Phase: phase, Thresholds: map[geo.Level]geo.Thresholds{}}
-	rows, err := q.Query(ctx, `
-		SELECT i.code, i.dimension, i.threat, i.unit, i.value_type, i.direction, i.normalization,
-		       i.ref_min::float8, i.ref_max::float8, i.weight::float8, coalesce(i.incident_type, ''),
-		       coalesce((SELECT jsonb_object_agg(w.phase_code, w.weight::float8) FROM indicator_phase_weight w
-		                 WHERE w.indicator_code = i.code), '{}')
-		FROM indicator i ORDER BY i.code`)
+	rows, err := q.Query(ctx, `SELECT `+indicatorColumns+` FROM indicator i ORDER BY i.code`)
 	if err != nil {
 		return m, err
 	}
-	m.Indicators, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (geo.Indicator, error) {
-		var ind geo.Indicator
-		var dim string
-		err := r.Scan(&ind.Code, &dim, &ind.Threat, &ind.Unit, &ind.ValueType, &ind.Direction, &ind.Normalization,
-			&ind.RefMin, &ind.RefMax, &ind.Weight, &ind.IncidentType, &ind.PhaseWeights)
-		if err == nil {
-			err = ind.Dimension.UnmarshalText([]byte(dim))
-		}
-		if len(ind.PhaseWeights) == 0 {
-			ind.PhaseWeights = nil
-		}
-		return ind, err
-	})
+	catalogue, err := collectIndicators(rows)
 	if err != nil {
 		return m, err
+	}
+	for _, c := range catalogue {
+		ind, err := c.model()
+		if err != nil {
+			return m, err
+		}
+		m.Indicators = append(m.Indicators, ind)
 	}
 	rows, err = q.Query(ctx, `SELECT code, weight::float8 FROM dimension`)
 	if err != nil {
