@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"sync"
@@ -100,20 +99,20 @@ func (b *tileBench) run(ctx context.Context) error {
 	viaSQL.print("tile", "PostGIS")
 	if b.coldURL != "" {
 		cold := measure(b.duration, b.concurrency, b.perZoom(b.perCold, func(r data.TileRequest) (int64, error) {
-			return fetch(b.client, b.coldURL+b.path(r))
+			return fetch(b.client, b.coldURL+b.path(r), "")
 		}))
 		cold.print("tile cold", "HTTP")
 		fmt.Printf("%-16s %-8s %+8.0f%% (p50), %+.0f%% (p95) over PostGIS\n", "", "added", 100*(cold.p(50)/viaSQL.p(50)-1), 100*(cold.p(95)/viaSQL.p(95)-1))
 	}
 	// Warm: a fixed set of tiles, each fetched once before the clock starts.
 	for i := range warmTiles {
-		if _, err := fetch(b.client, b.warmURL+b.path(b.request(i))); err != nil {
+		if _, err := fetch(b.client, b.warmURL+b.path(b.request(i)), ""); err != nil {
 			return err
 		}
 	}
 	warm := func(acceptEncoding string) result {
 		return measure(b.duration, b.concurrency, func(i int) (int64, error) {
-			return fetchAsSent(b.client, b.warmURL+b.path(b.request(i%warmTiles)), acceptEncoding)
+			return fetch(b.client, b.warmURL+b.path(b.request(i%warmTiles)), acceptEncoding)
 		})
 	}
 	warm("identity").print("tile warm", "HTTP")
@@ -154,24 +153,4 @@ func percentile(latencies []time.Duration, q float64) float64 {
 	sorted := slices.Clone(latencies)
 	slices.Sort(sorted)
 	return result{latencies: sorted}.p(q)
-}
-
-// fetchAsSent fetches url with the Accept-Encoding given and counts the bytes
-// as sent: a browser inflates gzip in its own process, not the server's.
-func fetchAsSent(client *http.Client, url, acceptEncoding string) (int64, error) {
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Accept-Encoding", acceptEncoding)
-	res, err := client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
-	n, err := io.Copy(io.Discard, res.Body)
-	if err == nil && res.StatusCode != http.StatusOK {
-		err = fmt.Errorf("GET %s: %s", url, res.Status)
-	}
-	return n, err
 }
