@@ -63,11 +63,7 @@ func TestAbortedRequestsLeaveTheServiceHealthy(t *testing.T) {
 	}
 
 	// Every aborted query must end in the database too, not run on.
-	conn, err := datatest.Connect(datatest.Banten(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := datatest.Conn(t, datatest.Banten(t))
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var running int
@@ -118,11 +114,7 @@ func TestAbortedRequestsLeaveTheServiceHealthy(t *testing.T) {
 // postmasterStart is when the test cluster last (re)started.
 func postmasterStart(t *testing.T) time.Time {
 	t.Helper()
-	conn, err := datatest.Connect(datatest.Banten(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := datatest.Conn(t, datatest.Banten(t))
 	var at time.Time
 	if err := conn.QueryRow(context.Background(), `SELECT pg_postmaster_start_time()`).Scan(&at); err != nil {
 		t.Fatal(err)

@@ -28,7 +28,7 @@ func newAdminFixture(t *testing.T) *adminFixture {
 	dbURL := datatest.BantenCopy(t)
 	store := datatest.Open(t, dbURL)
 	return &adminFixture{url: startServer(t, apiHandler(store)).URL, token: newToken(t, store, "chief", data.Admin),
-		store: store, conn: connectTo(t, dbURL)}
+		store: store, conn: datatest.Conn(t, dbURL)}
 }
 
 // do sends a JSON body with the admin token.

@@ -34,17 +34,6 @@ func newToken(t *testing.T, store *data.Store, name string, role data.Role) stri
 
 func bearer(secret string) []string { return []string{"Authorization", "Bearer " + secret} }
 
-// connectTo opens a plain connection for the checks a test makes behind the store's back.
-func connectTo(t *testing.T, dbURL string) *pgx.Conn {
-	t.Helper()
-	conn, err := datatest.Connect(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
-}
-
 // tableState fingerprints every table of the database: its row count and
 // the newest row version (xmin). An insert or update makes a row version
 // newer than any before, and a delete lowers the count, so any write shows.
@@ -147,7 +136,7 @@ func TestEveryProtectedRouteRefusesMissingBadAndWeakTokensAndWritesNothing(t *te
 	if _, err := store.RevokeToken(context.Background(), testAdmin, "revoked"); err != nil {
 		t.Fatal(err)
 	}
-	conn := connectTo(t, dbURL)
+	conn := datatest.Conn(t, dbURL)
 	ops := protectedOperations(t, e, srv.URL)
 	var methods []string
 	for _, op := range ops {
@@ -272,7 +261,7 @@ func TestTokenSecretsAreStoredHashedAndNeverListed(t *testing.T) {
 	if err := json.Unmarshal(res.body, &created); err != nil || created.Secret == "" {
 		t.Fatalf("POST /tokens: %d %s", res.status, res.body)
 	}
-	conn := connectTo(t, dbURL)
+	conn := datatest.Conn(t, dbURL)
 	ctx := context.Background()
 	var hashHex string
 	// PostgreSQL's own SHA-256 of the secret finds the row: the hash is what is stored.

@@ -119,11 +119,7 @@ func TestADroppedDatabaseSessionGivesA503ThenService(t *testing.T) {
 		t.Fatalf("warm-up: %d", res.status)
 	}
 	// What a database restart does to the pool's sessions.
-	conn, err := datatest.Connect(datatest.Banten(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(t.Context())
+	conn := datatest.Conn(t, datatest.Banten(t))
 	if _, err := conn.Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 		WHERE application_name = 'petarawan' AND datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
 		t.Fatal(err)

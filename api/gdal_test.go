@@ -117,11 +117,7 @@ func TestGDALExportsEveryDesaAndPushesFiltersDown(t *testing.T) {
 func TestGDALReadsTheIncidentsAsPointsWithTheirDesa(t *testing.T) {
 	bin := ogr2ogr(t)
 	dbURL := datatest.Banten(t)
-	conn, err := datatest.Connect(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := datatest.Conn(t, dbURL)
 	var want int
 	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM incident WHERE unit_code LIKE '36.72.01.%'`).Scan(&want); err != nil {
 		t.Fatal(err)

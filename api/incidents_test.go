@@ -31,7 +31,7 @@ func newIncidentFixture(t *testing.T) *incidentFixture {
 	t.Helper()
 	dbURL := datatest.BantenCopy(t)
 	store := datatest.Open(t, dbURL)
-	return &incidentFixture{url: startServer(t, apiHandler(store)).URL, token: newToken(t, store, "polres-serang", data.Editor), conn: connectTo(t, dbURL)}
+	return &incidentFixture{url: startServer(t, apiHandler(store)).URL, token: newToken(t, store, "polres-serang", data.Editor), conn: datatest.Conn(t, dbURL)}
 }
 
 func (f *incidentFixture) post(t *testing.T, contentType, body string) response {
@@ -304,7 +304,7 @@ var wib = time.FixedZone("WIB", 7*3600)
 
 func TestIncidentFiltersMatchTheSameSelectionInSQL(t *testing.T) {
 	srv := newServer(t)
-	conn := connectTo(t, datatest.Banten(t))
+	conn := datatest.Conn(t, datatest.Banten(t))
 	ctx := context.Background()
 	var instant time.Time
 	var desa string
@@ -373,7 +373,7 @@ func TestIncidentFiltersMatchTheSameSelectionInSQL(t *testing.T) {
 
 func TestIncidentPagesFollowTheNextLinksInTimeOrder(t *testing.T) {
 	srv := newServer(t)
-	conn := connectTo(t, datatest.Banten(t))
+	conn := datatest.Conn(t, datatest.Banten(t))
 	rows, err := conn.Query(context.Background(), `SELECT id FROM incident WHERE unit_code LIKE '36.72.%' ORDER BY occurred_at, id`)
 	if err != nil {
 		t.Fatal(err)
@@ -468,7 +468,7 @@ func TestIncidentCollectionIsListedWithTheExtentOfItsIncidents(t *testing.T) {
 
 func TestOneIncidentByItsID(t *testing.T) {
 	srv := newServer(t)
-	conn := connectTo(t, datatest.Banten(t))
+	conn := datatest.Conn(t, datatest.Banten(t))
 	var id int64
 	var typ, desa, desaName string
 	var at time.Time

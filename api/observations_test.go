@@ -33,11 +33,7 @@ func newObservationFixture(t *testing.T) *observationFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := datatest.Connect(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
+	conn := datatest.Conn(t, dbURL)
 	f := &observationFixture{url: startServer(t, apiHandler(store)).URL, token: secret, conn: conn}
 	err = conn.QueryRow(context.Background(), `
 		SELECT code, kecamatan_code, tps_count FROM admin_unit u

@@ -308,7 +308,7 @@ func TestSearchFindsCodesByPrefixWithOrWithoutDots(t *testing.T) {
 
 func TestSearchIgnoresCaseAndAccents(t *testing.T) {
 	dbURL := datatest.BantenCopy(t)
-	conn := connectTo(t, dbURL)
+	conn := datatest.Conn(t, dbURL)
 	// A desa renamed behind the store's back: the search follows.
 	if _, err := conn.Exec(context.Background(), `UPDATE admin_unit SET name = 'Citéureup Wétan' WHERE code = '36.72.04.1001'`); err != nil {
 		t.Fatal(err)

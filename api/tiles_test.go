@@ -29,11 +29,7 @@ const knownDesa = "36.72.01.1001"
 // pointOnSurface is a point inside a unit, by SQL behind the API's back.
 func pointOnSurface(t *testing.T, dbURL, code string) orb.Point {
 	t.Helper()
-	conn, err := datatest.Connect(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := datatest.Conn(t, dbURL)
 	var p orb.Point
 	if err := conn.QueryRow(context.Background(), `SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM admin_unit WHERE code = $1) u`, code).
 		Scan(&p[0], &p[1]); err != nil {
@@ -267,11 +263,7 @@ func TestAScoreWriteChangesTheETagAndTheCachedTile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := datatest.Connect(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
+	conn := datatest.Conn(t, dbURL)
 	srv := startServer(t, api.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)), api.Options{TileCacheBytes: 64 << 20}))
 	f := &observationFixture{url: srv.URL, token: secret, conn: conn, desa: knownDesa}
 	f.tps = f.count(t, `SELECT tps_count FROM admin_unit WHERE code = $1`, knownDesa)
@@ -473,11 +465,7 @@ func TestOpenAPIDocumentsEveryTilePath(t *testing.T) {
 func TestTilesComeFromTheCacheUntilTheDataVersionChanges(t *testing.T) {
 	dbURL := datatest.BantenCopy(t)
 	store := datatest.Open(t, dbURL)
-	conn, err := datatest.Connect(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
+	conn := datatest.Conn(t, dbURL)
 	cached := startServer(t, api.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)), api.Options{TileCacheBytes: 64 << 20}))
 	uncached := startServer(t, apiHandler(store))
 	p := pointOnSurface(t, dbURL, knownDesa)

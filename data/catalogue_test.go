@@ -37,7 +37,7 @@ func modelState(t *testing.T, conn *pgx.Conn) string {
 func TestRefusedModelChangesWriteNothing(t *testing.T) {
 	dbURL := datatest.BantenCopy(t)
 	store := datatest.Open(t, dbURL)
-	conn := connect(t, dbURL)
+	conn := datatest.Conn(t, dbURL)
 	ctx := context.Background()
 	before := modelState(t, conn)
 	valid := data.NewIndicator{Code: "baru", Name: "Baru", Dimension: "contestation", Threat: "netralitas",
@@ -103,7 +103,7 @@ func TestRefusedModelChangesWriteNothing(t *testing.T) {
 func TestANewIndicatorTakesTheDefaultsAndIsAudited(t *testing.T) {
 	dbURL := datatest.BantenCopy(t)
 	store := datatest.Open(t, dbURL)
-	conn := connect(t, dbURL)
+	conn := datatest.Conn(t, dbURL)
 	ctx := context.Background()
 	created, runs, err := store.CreateIndicator(ctx, admin, data.NewIndicator{Code: "baru", Name: " Baru ", Dimension: "participation",
 		Threat: "partisipasi", Unit: geo.UnitTPS, ValueType: geo.Binary, Weight: ptr(1.5)})
@@ -143,7 +143,7 @@ func TestRunsQueuedBeforeAModelChangeWaitForItToCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Hold the dimension row, so that the change below waits half-way, after it has locked the queued runs.
-	holder := connect(t, dbURL)
+	holder := datatest.Conn(t, dbURL)
 	tx, err := holder.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +159,7 @@ func TestRunsQueuedBeforeAModelChangeWaitForItToCommit(t *testing.T) {
 		}
 		changed <- runs
 	}()
-	watcher := connect(t, dbURL)
+	watcher := datatest.Conn(t, dbURL)
 	for deadline := time.Now().Add(10 * time.Second); queryInt(t, watcher,
 		`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) == 0; {
 		if time.Now().After(deadline) {

@@ -29,7 +29,7 @@ func TestImportBantenLoadsEveryLevelWithTheSourcesFigures(t *testing.T) {
 		t.Errorf("inserted %d repaired %d, want 1716 and 0 (the sample is already valid)", report.Inserted, len(report.Repaired))
 	}
 
-	conn := connect(t, dbURL)
+	conn := datatest.Conn(t, dbURL)
 	ctx := context.Background()
 	var name, kind, kecamatan string
 	if err := conn.QueryRow(ctx, `SELECT u.name, u.kind, k.name FROM admin_unit u JOIN admin_unit k ON k.code = u.parent_code WHERE u.code = '36.72.01.1001'`).Scan(&name, &kind, &kecamatan); err != nil {
@@ -91,7 +91,7 @@ func TestReimportChangesNothing(t *testing.T) {
 	dbURL := datatest.NewDatabase(t)
 	store := datatest.Open(t, dbURL)
 	datatest.ImportBanten(t, store)
-	conn := connect(t, dbURL)
+	conn := datatest.Conn(t, dbURL)
 	before := databaseState(t, conn)
 	report := datatest.ImportBanten(t, store)
 	if report.Inserted != 0 || report.Updated != 0 || report.Unchanged != 1716 {
@@ -128,7 +128,7 @@ func TestImportFailuresLeaveTheDatabaseUnchanged(t *testing.T) {
 	dbURL := datatest.NewDatabase(t)
 	store := datatest.Open(t, dbURL)
 	datatest.ImportBanten(t, store)
-	conn := connect(t, dbURL)
+	conn := datatest.Conn(t, dbURL)
 	before := databaseState(t, conn)
 
 	// A new, valid desa in an existing kecamatan: each bad file below comes after it,
@@ -199,7 +199,7 @@ func TestImportRepairsInvalidRingsAndDissolvesMissingLevels(t *testing.T) {
 			t.Errorf("%s: %d dissolved, want 1", l, report.Dissolved[l])
 		}
 	}
-	conn := connect(t, dbURL)
+	conn := datatest.Conn(t, dbURL)
 	ctx := context.Background()
 	rows, err := conn.Query(ctx, `SELECT code, name, kind, tps_count, ST_IsValid(geom), ST_Area(geom) FROM admin_unit ORDER BY code`)
 	if err != nil {

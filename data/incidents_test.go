@@ -22,7 +22,7 @@ var reporter = data.Actor{Name: "polres-serang", Role: data.Editor}
 func incidentStore(t *testing.T) (*data.Store, *pgx.Conn) {
 	t.Helper()
 	dbURL := datatest.BantenCopy(t)
-	return datatest.Open(t, dbURL), connect(t, dbURL)
+	return datatest.Open(t, dbURL), datatest.Conn(t, dbURL)
 }
 
 // report is a good incident report at lon, lat.

@@ -11,17 +11,6 @@ import (
 
 func TestMain(m *testing.M) { datatest.Main(m) }
 
-// connect opens a plain connection for the checks a test makes behind the store's back.
-func connect(t *testing.T, dbURL string) *pgx.Conn {
-	t.Helper()
-	conn, err := datatest.Connect(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
-}
-
 // databaseState is a fingerprint of everything an import or seed may change.
 func databaseState(t *testing.T, conn *pgx.Conn) string {
 	t.Helper()

@@ -23,7 +23,7 @@ func searchCodes(t *testing.T, store *data.Store, text string) []string {
 }
 
 func TestTheSearchIndexHoldsEveryUnitAsImported(t *testing.T) {
-	conn := connect(t, datatest.Banten(t))
+	conn := datatest.Conn(t, datatest.Banten(t))
 	// One entry per unit, each of its current name.
 	if n := queryInt(t, conn, `
 		SELECT count(*) FROM admin_unit u FULL JOIN admin_unit_search s USING (code)

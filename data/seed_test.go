@@ -21,7 +21,7 @@ func TestSeedDemoScoresEveryUnitInEveryPhaseAsDemo(t *testing.T) {
 	if len(report.Runs) != 5 {
 		t.Errorf("seeding made %d scoring runs, want one per phase of Pemilu 2024 (5)", len(report.Runs))
 	}
-	conn := connect(t, dbURL)
+	conn := datatest.Conn(t, dbURL)
 	// 1,716 units (1,552 + 155 + 8 + 1) x 5 phases of Pemilu 2024.
 	if got := queryInt(t, conn, `SELECT count(*) FROM risk_score WHERE demo`); got != 1716*5 {
 		t.Errorf("%d scores are marked demo, want all %d", got, 1716*5)
@@ -79,9 +79,9 @@ func TestSeedDemoIsDeterministicAndWritesInputsOnce(t *testing.T) {
 		if _, err := store.SeedDemo(ctx); err != nil {
 			t.Fatal(err)
 		}
-		states[i] = databaseState(t, connect(t, dbURL))
+		states[i] = databaseState(t, datatest.Conn(t, dbURL))
 		if i == 1 {
-			conn := connect(t, dbURL)
+			conn := datatest.Conn(t, dbURL)
 			before := queryInt(t, conn, `SELECT count(*) FROM observation`)
 			report, err := store.SeedDemo(ctx)
 			if err != nil {

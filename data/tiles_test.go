@@ -57,7 +57,7 @@ func tileOf(t *testing.T, store *data.Store, r data.TileRequest) []byte {
 }
 
 func TestTileBoundsAreThoseOfPostGIS(t *testing.T) {
-	conn := connect(t, datatest.Banten(t))
+	conn := datatest.Conn(t, datatest.Banten(t))
 	for _, tile := range []geo.Tile{{Z: 0}, {Z: 1, X: 1}, {Z: 8, X: 203, Y: 132}, {Z: 12, X: 3263, Y: 2118}, {Z: 16, X: 52234, Y: 33901}} {
 		var want geo.MercatorBox
 		err := conn.QueryRow(context.Background(), `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM ST_TileEnvelope($1, $2, $3) e`,
@@ -76,7 +76,7 @@ func TestTileBoundsAreThoseOfPostGIS(t *testing.T) {
 // point on surface, at its first zoom and in every band after it.
 func TestEveryUnitIsInTheTileOfItsPointAtEveryBand(t *testing.T) {
 	dbURL := datatest.Banten(t)
-	store, conn := datatest.Open(t, dbURL), connect(t, dbURL)
+	store, conn := datatest.Open(t, dbURL), datatest.Conn(t, dbURL)
 	type unit struct {
 		Code     string
 		Lon, Lat float64
@@ -128,7 +128,7 @@ func TestEveryUnitIsInTheTileOfItsPointAtEveryBand(t *testing.T) {
 
 func TestTileAttributesAreTheStoredScoresOfThePhase(t *testing.T) {
 	dbURL := datatest.Banten(t)
-	store, conn := datatest.Open(t, dbURL), connect(t, dbURL)
+	store, conn := datatest.Open(t, dbURL), datatest.Conn(t, dbURL)
 	// z11 over Kota Serang: dozens of desa.
 	tile := geo.TileAt(106.15, -6.12, 11)
 	phaseScores := map[string]string{}
@@ -205,7 +205,7 @@ func TestTilesOutsideTheLayersZoomsOrDataAreEmpty(t *testing.T) {
 
 func TestIncidentTilesHoldTheIncidentsTheFiltersSelect(t *testing.T) {
 	dbURL := datatest.Banten(t)
-	store, conn := datatest.Open(t, dbURL), connect(t, dbURL)
+	store, conn := datatest.Open(t, dbURL), datatest.Conn(t, dbURL)
 	tile := geo.TileAt(106.15, -6.12, 10)
 	// The incidents strictly inside the tile, and those within its buffer, by SQL alone.
 	inTile := func(margin float64, filter string, args ...any) []string {
@@ -275,7 +275,7 @@ func TestIncidentTilesHoldTheIncidentsTheFiltersSelect(t *testing.T) {
 }
 
 func TestImportGeneralisesEveryUnitInEveryBand(t *testing.T) {
-	conn := connect(t, datatest.Banten(t))
+	conn := datatest.Conn(t, datatest.Banten(t))
 	ctx := context.Background()
 	bands := queryInt(t, conn, `SELECT count(*) FROM tile_band`)
 	if n, units := queryInt(t, conn, `SELECT count(*) FROM admin_unit_tile`), queryInt(t, conn, `SELECT count(*) FROM admin_unit`); n != bands*units {
@@ -318,7 +318,7 @@ func TestImportGeneralisesEveryUnitInEveryBand(t *testing.T) {
 
 func TestTheDataVersionChangesWithEveryCommittedWrite(t *testing.T) {
 	dbURL := datatest.BantenCopy(t)
-	store, conn := datatest.Open(t, dbURL), connect(t, dbURL)
+	store, conn := datatest.Open(t, dbURL), datatest.Conn(t, dbURL)
 	ctx := context.Background()
 	version := func() int64 {
 		t.Helper()
@@ -403,7 +403,7 @@ const kulu = `[[[96.820788,5.210786],[96.812721,5.210966],[96.81467,5.20907],[96
 
 func TestADesaThinnerThanTheToleranceKeepsItsShapeAndItsTiles(t *testing.T) {
 	dbURL := datatest.NewDatabase(t)
-	store, conn := datatest.Open(t, dbURL), connect(t, dbURL)
+	store, conn := datatest.Open(t, dbURL), datatest.Conn(t, dbURL)
 	ctx := context.Background()
 	parents := `"kecamatan":"Kuta Makmur","kabupaten":"Kabupaten Aceh Utara","provinsi":"Aceh"`
 	if _, err := store.ImportBoundaries(ctx, []data.BoundarySource{source("kulu.geojson", collection(

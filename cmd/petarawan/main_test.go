@@ -161,11 +161,7 @@ func TestTokensAreMadeListedAndRevokedOnTheCommandLine(t *testing.T) {
 		t.Errorf("the new admin token gets %d from GET /tokens, want 200", got)
 	}
 
-	conn, err := datatest.Connect(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := datatest.Conn(t, dbURL)
 	var hashHex string
 	if err := conn.QueryRow(ctx, `SELECT encode(hash, 'hex') FROM api_token WHERE name = 'ops'`).Scan(&hashHex); err != nil {
 		t.Fatal(err)

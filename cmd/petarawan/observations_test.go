@@ -22,11 +22,7 @@ func writeCSV(t *testing.T, text string) string {
 func TestImportObservationsIsAllOrNothingAndNamesEveryBadLine(t *testing.T) {
 	dbURL := datatest.BantenCopy(t)
 	t.Setenv("DATABASE_URL", dbURL)
-	conn, err := datatest.Connect(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := datatest.Conn(t, dbURL)
 	count := func() (n int) {
 		if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM observation`).Scan(&n); err != nil {
 			t.Fatal(err)
@@ -76,11 +72,7 @@ func TestImportObservationsIsAllOrNothingAndNamesEveryBadLine(t *testing.T) {
 func TestScoreRescoresToTheSameMap(t *testing.T) {
 	dbURL := datatest.BantenCopy(t)
 	t.Setenv("DATABASE_URL", dbURL)
-	conn, err := datatest.Connect(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := datatest.Conn(t, dbURL)
 	scores := func() (state string, runs int) {
 		err := conn.QueryRow(context.Background(), `
 			SELECT md5(string_agg(concat_ws('|', unit_code, phase_code, score, category, score_social_political, score_administration,

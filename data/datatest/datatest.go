@@ -233,6 +233,18 @@ func Connect(dbURL string) (*pgx.Conn, error) {
 	return conn, err
 }
 
+// Conn opens a plain connection to dbURL, for the checks a test makes
+// behind the store's back, and closes it when the test ends.
+func Conn(tb testing.TB, dbURL string) *pgx.Conn {
+	tb.Helper()
+	conn, err := Connect(dbURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
 // whileStarting retries connect for up to 30 s while the server is starting
 // or recovering: the test cluster is shared by every package, and PostgreSQL
 // restarts all its sessions when one backend crashes (see README, "Known
