@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"strings"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/petarawan/petarawan/api"
 	"github.com/petarawan/petarawan/data"
 	"github.com/petarawan/petarawan/data/datatest"
 )
@@ -18,6 +21,7 @@ import (
 // observationFixture is a private Banten database served over HTTP, with an
 // editor token and a desa that has no incidents in kampanye.
 type observationFixture struct {
+	dbURL      string
 	url, token string
 	conn       *pgx.Conn
 	desa       string // code
@@ -25,7 +29,9 @@ type observationFixture struct {
 	tps        int
 }
 
-func newObservationFixture(t *testing.T) *observationFixture {
+// newEditorFixture serves a private Banten database with the given options
+// and an editor token; its desa is left for the test to choose.
+func newEditorFixture(t *testing.T, opt api.Options) *observationFixture {
 	t.Helper()
 	dbURL := datatest.BantenCopy(t)
 	store := datatest.Open(t, dbURL)
@@ -33,9 +39,14 @@ func newObservationFixture(t *testing.T) *observationFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn := datatest.Conn(t, dbURL)
-	f := &observationFixture{url: startServer(t, apiHandler(store)).URL, token: secret, conn: conn}
-	err = conn.QueryRow(context.Background(), `
+	srv := startServer(t, api.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)), opt))
+	return &observationFixture{dbURL: dbURL, url: srv.URL, token: secret, conn: datatest.Conn(t, dbURL)}
+}
+
+func newObservationFixture(t *testing.T) *observationFixture {
+	t.Helper()
+	f := newEditorFixture(t, api.Options{})
+	err := f.conn.QueryRow(context.Background(), `
 		SELECT code, kecamatan_code, tps_count FROM admin_unit u
 		WHERE level = 4 AND tps_count BETWEEN 5 AND 30
 		  AND NOT EXISTS (SELECT FROM incident i WHERE i.unit_code = u.code AND i.phase_code = 'kampanye')

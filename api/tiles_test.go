@@ -18,7 +18,6 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/petarawan/petarawan/api"
-	"github.com/petarawan/petarawan/data"
 	"github.com/petarawan/petarawan/data/datatest"
 	"github.com/petarawan/petarawan/geo"
 )
@@ -257,21 +256,14 @@ func TestTilesAreSentGzippedToClientsThatAcceptIt(t *testing.T) {
 }
 
 func TestAScoreWriteChangesTheETagAndTheCachedTile(t *testing.T) {
-	dbURL := datatest.BantenCopy(t)
-	store := datatest.Open(t, dbURL)
-	_, secret, err := store.CreateToken(context.Background(), data.Actor{Name: "test", Role: data.Admin}, "editor-1", data.Editor)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn := datatest.Conn(t, dbURL)
-	srv := startServer(t, api.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)), api.Options{TileCacheBytes: 64 << 20}))
-	f := &observationFixture{url: srv.URL, token: secret, conn: conn, desa: knownDesa}
+	f := newEditorFixture(t, api.Options{TileCacheBytes: 64 << 20})
+	f.desa = knownDesa
 	f.tps = f.count(t, `SELECT tps_count FROM admin_unit WHERE code = $1`, knownDesa)
 
-	p := pointOnSurface(t, dbURL, knownDesa)
+	p := pointOnSurface(t, f.dbURL, knownDesa)
 	tile := geo.TileAt(p.Lon(), p.Lat(), 12)
-	tileURL := fmt.Sprintf("%s/tiles/desa/%d/%d/%d.mvt?phase=kampanye", srv.URL, tile.Z, tile.X, tile.Y)
-	itemURL := srv.URL + "/collections/desa/items/" + knownDesa + "?phase=kampanye"
+	tileURL := fmt.Sprintf("%s/tiles/desa/%d/%d/%d.mvt?phase=kampanye", f.url, tile.Z, tile.X, tile.Y)
+	itemURL := f.url + "/collections/desa/items/" + knownDesa + "?phase=kampanye"
 	before := getTile(t, tileURL)
 	if again := getTile(t, tileURL); again.header.Get("ETag") != before.header.Get("ETag") || !bytes.Equal(again.body, before.body) {
 		t.Fatal("the same tile twice without a write differs")
