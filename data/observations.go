@@ -64,12 +64,12 @@ type observationTarget struct {
 }
 
 func readObservationTarget(ctx context.Context, tx pgx.Tx, codes []string) (*observationTarget, error) {
-	model, err := loadModel(ctx, tx, "")
+	indicators, err := modelIndicators(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
 	t := &observationTarget{indicators: map[string]geo.Indicator{}, phases: map[phaseKey]bool{}, tps: map[geo.Code]int{}}
-	for _, ind := range model.Indicators {
+	for _, ind := range indicators {
 		t.indicators[ind.Code] = ind
 	}
 	rows, err := tx.Query(ctx, `SELECT election_code, code FROM election_phase`)

@@ -43,22 +43,11 @@ type Run struct {
 // weights and the thresholds as they are now.
 func loadModel(ctx context.Context, q querier, phase string) (geo.Model, error) {
 	m := geo.Model{Phase: phase, Thresholds: map[geo.Level]geo.Thresholds{}}
-	rows, err := q.Query(ctx, `SELECT `+indicatorColumns+` FROM indicator i ORDER BY i.code`)
-	if err != nil {
+	var err error
+	if m.Indicators, err = modelIndicators(ctx, q); err != nil {
 		return m, err
 	}
-	catalogue, err := collectIndicators(rows)
-	if err != nil {
-		return m, err
-	}
-	for _, c := range catalogue {
-		ind, err := c.model()
-		if err != nil {
-			return m, err
-		}
-		m.Indicators = append(m.Indicators, ind)
-	}
-	rows, err = q.Query(ctx, `SELECT code, weight::float8 FROM dimension`)
+	rows, err := q.Query(ctx, `SELECT code, weight::float8 FROM dimension`)
 	if err != nil {
 		return m, err
 	}
@@ -88,6 +77,25 @@ func loadModel(ctx context.Context, q querier, phase string) (geo.Model, error) 
 		err = fmt.Errorf("category_threshold holds %d levels, want %d", len(m.Thresholds), len(geo.Levels))
 	}
 	return m, err
+}
+
+// modelIndicators reads the catalogue's indicators as the scoring model takes them, by code.
+func modelIndicators(ctx context.Context, q querier) ([]geo.Indicator, error) {
+	rows, err := q.Query(ctx, `SELECT `+indicatorColumns+` FROM indicator i ORDER BY i.code`)
+	if err != nil {
+		return nil, err
+	}
+	catalogue, err := collectIndicators(rows)
+	if err != nil {
+		return nil, err
+	}
+	indicators := make([]geo.Indicator, len(catalogue))
+	for i, c := range catalogue {
+		if indicators[i], err = c.model(); err != nil {
+			return nil, err
+		}
+	}
+	return indicators, nil
 }
 
 // desaInputs are the raw inputs of the desa being scored, and which of them rest on demo data.

@@ -55,7 +55,7 @@ func (s *Store) SeedDemo(ctx context.Context) (SeedReport, error) {
 		if err != nil {
 			return err
 		}
-		model, err := loadModel(ctx, tx, "")
+		indicators, err := modelIndicators(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -64,7 +64,7 @@ func (s *Store) SeedDemo(ctx context.Context) (SeedReport, error) {
 			for _, p := range e.Phases {
 				start, end := phaseSpan(p)
 				for _, d := range desa {
-					for _, o := range geo.DemoObservations(e.Code, p.Code, d, tps[d.Code], model.Indicators) {
+					for _, o := range geo.DemoObservations(e.Code, p.Code, d, tps[d.Code], indicators) {
 						var tpsNumber *int16
 						if o.TPS > 0 {
 							n := int16(o.TPS)
@@ -72,7 +72,7 @@ func (s *Store) SeedDemo(ctx context.Context) (SeedReport, error) {
 						}
 						observations = append(observations, []any{o.Indicator, string(d.Code), tpsNumber, e.Code, p.Code, o.Value, start})
 					}
-					for _, in := range geo.DemoIncidents(e.Code, p.Code, d, tps[d.Code], model.Indicators) {
+					for _, in := range geo.DemoIncidents(e.Code, p.Code, d, tps[d.Code], indicators) {
 						at := start.Add(time.Duration(in.At * float64(end.Sub(start)))).Truncate(time.Minute)
 						incidents = append(incidents, []any{in.Type, at, e.Code, p.Code, string(d.Code), in.Seed})
 					}
