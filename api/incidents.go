@@ -170,22 +170,17 @@ func (s *Server) parseElectionPhase(c echo.Context, election, phase string) (str
 	if err != nil {
 		return "", "", err
 	}
-	var codes, phases []string
-	found := election == ""
-	for _, e := range elections {
-		codes = append(codes, e.Code)
-		if election != "" && e.Code != election {
-			continue
-		}
-		found = true
+	named, err := electionsNamed(elections, election)
+	if err != nil {
+		return "", "", err
+	}
+	var phases []string
+	for _, e := range named {
 		for _, p := range e.Phases {
 			if !slices.Contains(phases, p.Code) {
 				phases = append(phases, p.Code)
 			}
 		}
-	}
-	if !found {
-		return "", "", badParameter(ParamElection, fmt.Sprintf("unknown election %q; elections are %s", election, strings.Join(codes, ", ")))
 	}
 	if phase != "" && !slices.Contains(phases, phase) {
 		return "", "", badParameter(ParamPhase, fmt.Sprintf("unknown phase %q; phases are %s", phase, strings.Join(phases, ", ")))

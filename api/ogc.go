@@ -243,19 +243,9 @@ func (s *Server) resolvePhase(c echo.Context, sel phaseSelection) (string, strin
 	if sel.phase != "" && sel.datetime != "" {
 		return "", "", badParameter(ParamDatetime, "give phase or datetime, not both")
 	}
-	candidates := elections
-	if sel.election != "" {
-		var codes []string
-		candidates = nil
-		for _, e := range elections {
-			codes = append(codes, e.Code)
-			if e.Code == sel.election {
-				candidates = []data.Election{e}
-			}
-		}
-		if candidates == nil {
-			return "", "", badParameter(ParamElection, fmt.Sprintf("unknown election %q; known: %s", sel.election, strings.Join(codes, ", ")))
-		}
+	candidates, err := electionsNamed(elections, sel.election)
+	if err != nil {
+		return "", "", err
 	}
 	if sel.datetime != "" {
 		at, err := parseDatetime(sel.datetime)
@@ -280,6 +270,22 @@ func (s *Server) resolvePhase(c echo.Context, sel phaseSelection) (string, strin
 		codes = append(codes, p.Code)
 	}
 	return "", "", badParameter(ParamPhase, fmt.Sprintf("election %s has no phase %q; phases: %s", e.Code, sel.phase, strings.Join(codes, ", ")))
+}
+
+// electionsNamed is the election of that code (all of them for ""), or a
+// problem naming the parameter.
+func electionsNamed(elections []data.Election, code string) ([]data.Election, error) {
+	if code == "" {
+		return elections, nil
+	}
+	var codes []string
+	for _, e := range elections {
+		if e.Code == code {
+			return []data.Election{e}, nil
+		}
+		codes = append(codes, e.Code)
+	}
+	return nil, badParameter(ParamElection, fmt.Sprintf("unknown election %q; elections are %s", code, strings.Join(codes, ", ")))
 }
 
 // parseDatetime reads an OGC datetime instant: a date (2024-02-14, its day in
