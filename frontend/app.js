@@ -340,21 +340,9 @@ function defaultPhase(election) {
   return (current || election.phases[election.phases.length - 1]).code;
 }
 
-// showScores points every tile source at the chosen election and phase. The
-// sources are replaced, not reloaded (setUrl): a tile's ETag is the data
-// version, the same in every phase, and MapLibre keeps a reloaded tile whose
-// ETag did not change.
+// showScores points every tile source at the chosen election and phase.
 function showScores() {
-  const { layers } = map.getStyle(); // as they are now: visibility and filters included
-  const onTiles = (layer) => TILE_COLLECTIONS.includes(layer.source);
-  for (const layer of layers.filter(onTiles)) map.removeLayer(layer.id);
-  for (const c of TILE_COLLECTIONS) {
-    map.removeSource(c);
-    map.addSource(c, { type: 'vector', url: tileJSONURL(c) });
-  }
-  layers.forEach((layer, i) => {
-    if (onTiles(layer)) map.addLayer(layer, layers.slice(i + 1).find((later) => !onTiles(later))?.id);
-  });
+  for (const c of TILE_COLLECTIONS) map.getSource(c).setUrl(tileJSONURL(c));
   updateExports();
   if (state.selected) selectUnit(state.selected.level, state.selected.code);
 }
