@@ -8,6 +8,7 @@ import (
 	"maps"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -105,11 +106,11 @@ func (s *Server) parseIncidentItems(c echo.Context) (data.IncidentQuery, []strin
 			return q, nil, err
 		}
 	}
-	if params.Has(ParamDatetime) {
-		if q.Time, err = geo.ParseTimeRange(params.Get(ParamDatetime)); err != nil {
-			return q, nil, badParameter(ParamDatetime, err.Error())
-		}
+	var sel incidentSelection
+	if sel, err = s.parseIncidentSelection(c, params); err != nil {
+		return q, nil, err
 	}
+	q.Election, q.Phase, q.Time, q.Types = sel.election, sel.phase, sel.time, sel.types
 	var notices []string
 	var notice string
 	if q.Limit, q.Offset, notice, err = parsePage(params); err != nil {
@@ -121,14 +122,6 @@ func (s *Server) parseIncidentItems(c echo.Context) (data.IncidentQuery, []strin
 	if _, err := isCSV(params); err != nil {
 		return q, nil, err
 	}
-	if params.Has(ParamType) {
-		if q.Types, err = s.parseIncidentTypes(c, params.Get(ParamType)); err != nil {
-			return q, nil, err
-		}
-	}
-	if q.Election, q.Phase, err = s.parseElectionPhase(c, params.Get(ParamElection), params.Get(ParamPhase)); err != nil {
-		return q, nil, err
-	}
 	for _, p := range props {
 		if v, ok := params[p.Name]; ok && p.Filter {
 			if q.Filters[p.Name], err = parseFilter(p, v[0]); err != nil {
@@ -137,6 +130,34 @@ func (s *Server) parseIncidentItems(c echo.Context) (data.IncidentQuery, []strin
 		}
 	}
 	return q, notices, nil
+}
+
+// incidentSelection is what selects incidents, in their items and tiles alike.
+type incidentSelection struct {
+	election, phase string
+	time            geo.TimeRange
+	types           []string
+}
+
+// parseIncidentSelection reads the election, phase, datetime (an instant or
+// an interval) and type filters of incidents.
+func (s *Server) parseIncidentSelection(c echo.Context, params url.Values) (incidentSelection, error) {
+	var sel incidentSelection
+	var err error
+	if sel.election, sel.phase, err = s.parseElectionPhase(c, params.Get(ParamElection), params.Get(ParamPhase)); err != nil {
+		return sel, err
+	}
+	if params.Has(ParamDatetime) {
+		if sel.time, err = geo.ParseTimeRange(params.Get(ParamDatetime)); err != nil {
+			return sel, badParameter(ParamDatetime, err.Error())
+		}
+	}
+	if params.Has(ParamType) {
+		if sel.types, err = s.parseIncidentTypes(c, params.Get(ParamType)); err != nil {
+			return sel, err
+		}
+	}
+	return sel, nil
 }
 
 // parseIncidentTypes reads a comma-separated list of incident type codes of the catalogue.

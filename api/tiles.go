@@ -108,19 +108,11 @@ func (t *tileServer) tileQuery(c echo.Context, collection string, extra ...strin
 		r.Election, r.Phase, err = t.resolvePhase(c, phaseSelectionOf(c))
 		return r, kept, err
 	}
-	if r.Election, r.Phase, err = t.parseElectionPhase(c, kept.Get(ParamElection), kept.Get(ParamPhase)); err != nil {
+	sel, err := t.parseIncidentSelection(c, kept)
+	if err != nil {
 		return r, nil, err
 	}
-	if kept.Has(ParamDatetime) {
-		if r.Time, err = geo.ParseTimeRange(kept.Get(ParamDatetime)); err != nil {
-			return r, nil, badParameter(ParamDatetime, err.Error())
-		}
-	}
-	if kept.Has(ParamType) {
-		if r.Types, err = t.parseIncidentTypes(c, kept.Get(ParamType)); err != nil {
-			return r, nil, err
-		}
-	}
+	r.Election, r.Phase, r.Time, r.Types = sel.election, sel.phase, sel.time, sel.types
 	return r, kept, nil
 }
 
