@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,11 +33,11 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 	e.POST("/indicators", s.createIndicator, admin)
 	e.GET("/indicators/:code", s.indicator)
 	e.PUT("/indicators/:code", s.updateIndicator, admin)
-	e.GET("/threats", s.threats)
-	e.GET("/incident-types", s.incidentTypes)
-	e.GET("/dimensions", s.dimensions)
+	e.GET("/threats", listHandler("threats", s.store.Threats))
+	e.GET("/incident-types", listHandler("incident_types", s.store.IncidentTypes))
+	e.GET("/dimensions", listHandler("dimensions", s.store.Dimensions))
 	e.PUT("/dimensions/:code", s.setDimensionWeight, admin)
-	e.GET("/thresholds", s.thresholds)
+	e.GET("/thresholds", listHandler("thresholds", s.store.Thresholds))
 	e.PUT("/thresholds/:level", s.setThresholds, admin)
 	e.GET("/scoring/runs", s.scoringRuns)
 	e.POST("/scoring/runs", s.queueScoring, admin)
@@ -165,48 +166,19 @@ func (s *Server) indicator(c echo.Context) error {
 	return writeJSON(c, http.StatusOK, MediaJSON, ind)
 }
 
-func (s *Server) threats(c echo.Context) error {
-	if err := onlyParams(c, ParamFormat); err != nil {
-		return err
+// listHandler answers a list of the model's reference data as the one
+// member of a JSON object.
+func listHandler[T any](member string, list func(context.Context) ([]T, error)) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := onlyParams(c, ParamFormat); err != nil {
+			return err
+		}
+		items, err := list(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		return writeJSON(c, http.StatusOK, MediaJSON, map[string]any{member: items})
 	}
-	list, err := s.store.Threats(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, MediaJSON, map[string]any{"threats": list})
-}
-
-func (s *Server) incidentTypes(c echo.Context) error {
-	if err := onlyParams(c, ParamFormat); err != nil {
-		return err
-	}
-	list, err := s.store.IncidentTypes(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, MediaJSON, map[string]any{"incident_types": list})
-}
-
-func (s *Server) dimensions(c echo.Context) error {
-	if err := onlyParams(c, ParamFormat); err != nil {
-		return err
-	}
-	list, err := s.store.Dimensions(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, MediaJSON, map[string]any{"dimensions": list})
-}
-
-func (s *Server) thresholds(c echo.Context) error {
-	if err := onlyParams(c, ParamFormat); err != nil {
-		return err
-	}
-	list, err := s.store.Thresholds(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, MediaJSON, map[string]any{"thresholds": list})
 }
 
 // runRef points to a scoring run that a change queued.
