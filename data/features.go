@@ -126,18 +126,40 @@ type SortKey struct {
 // API validates first, so it means a bug.
 func queryError(format string, a ...any) error { return fmt.Errorf("feature query: "+format, a...) }
 
+// clause collects the conditions of a WHERE clause and binds their values as parameters.
+type clause struct {
+	conds []string
+	args  []any
+}
+
+// bind adds v to the arguments and names its parameter.
+func (w *clause) bind(v any) string {
+	w.args = append(w.args, v)
+	return "$" + strconv.Itoa(len(w.args))
+}
+
+func (w *clause) add(cond string) { w.conds = append(w.conds, cond) }
+
+// intersects keeps the rows whose geom (a column in EPSG:4326) meets the box, if any.
+func (w *clause) intersects(geom string, b *geo.BBox) {
+	if b != nil {
+		w.add(fmt.Sprintf("ST_Intersects(%s, ST_MakeEnvelope(%s, %s, %s, %s, 4326))",
+			geom, w.bind(b.MinLon), w.bind(b.MinLat), w.bind(b.MaxLon), w.bind(b.MaxLat)))
+	}
+}
+
+// sql is the clause's conditions joined, "true" when there are none.
+func (w *clause) sql() string {
+	if len(w.conds) == 0 {
+		return "true"
+	}
+	return strings.Join(w.conds, " AND ")
+}
+
 // where builds the WHERE clause and its arguments (after $1 election, $2 phase).
 func (q FeatureQuery) where(props map[string]Property) (string, []any, error) {
-	args := []any{q.Election, q.Phase, int16(q.Level)}
-	conds := []string{"u.level = $3"}
-	bind := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	if b := q.BBox; b != nil {
-		conds = append(conds, fmt.Sprintf("ST_Intersects(u.geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))",
-			bind(b.MinLon), bind(b.MinLat), bind(b.MaxLon), bind(b.MaxLat)))
-	}
+	w := clause{args: []any{q.Election, q.Phase, int16(q.Level)}, conds: []string{"u.level = $3"}}
+	w.intersects("u.geom", q.BBox)
 	for _, p := range Properties(q.Level) { // a fixed order keeps the SQL text stable
 		v, ok := q.Filters[p.Name]
 		if !ok {
@@ -146,14 +168,14 @@ func (q FeatureQuery) where(props map[string]Property) (string, []any, error) {
 		if !p.Filter {
 			return "", nil, queryError("property %q is not filterable", p.Name)
 		}
-		conds = append(conds, p.expr+" = "+bind(v))
+		w.add(p.expr + " = " + w.bind(v))
 	}
 	for name := range q.Filters {
 		if _, ok := props[name]; !ok {
 			return "", nil, queryError("unknown property %q", name)
 		}
 	}
-	return strings.Join(conds, " AND "), args, nil
+	return w.sql(), w.args, nil
 }
 
 func (q FeatureQuery) orderBy(props map[string]Property) (string, error) {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -84,34 +83,26 @@ type IncidentQuery struct {
 }
 
 func (q IncidentQuery) where() (string, []any, error) {
-	var args []any
-	conds := []string{"true"}
-	bind := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	if b := q.BBox; b != nil {
-		conds = append(conds, fmt.Sprintf("ST_Intersects(n.geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))",
-			bind(b.MinLon), bind(b.MinLat), bind(b.MaxLon), bind(b.MaxLat)))
-	}
+	var w clause
+	w.intersects("n.geom", q.BBox)
 	if q.Time.From != nil {
-		conds = append(conds, "n.occurred_at >= "+bind(*q.Time.From))
+		w.add("n.occurred_at >= " + w.bind(*q.Time.From))
 	}
 	if q.Time.Until != nil {
-		conds = append(conds, "n.occurred_at < "+bind(*q.Time.Until))
+		w.add("n.occurred_at < " + w.bind(*q.Time.Until))
 	}
 	if q.Types != nil {
-		conds = append(conds, "n.type = ANY("+bind(q.Types)+")")
+		w.add("n.type = ANY(" + w.bind(q.Types) + ")")
 	}
 	if q.Election != "" {
-		conds = append(conds, "n.election_code = "+bind(q.Election))
+		w.add("n.election_code = " + w.bind(q.Election))
 	}
 	if q.Phase != "" {
-		conds = append(conds, "n.phase_code = "+bind(q.Phase))
+		w.add("n.phase_code = " + w.bind(q.Phase))
 	}
 	for _, p := range incidentProperties { // a fixed order keeps the SQL text stable
 		if v, ok := q.Filters[p.Name]; ok && p.Filter {
-			conds = append(conds, p.expr+" = "+bind(v))
+			w.add(p.expr + " = " + w.bind(v))
 		}
 	}
 	for name := range q.Filters {
@@ -119,7 +110,7 @@ func (q IncidentQuery) where() (string, []any, error) {
 			return "", nil, queryError("incidents cannot be filtered on %q", name)
 		}
 	}
-	return strings.Join(conds, " AND "), args, nil
+	return w.sql(), w.args, nil
 }
 
 // Incidents counts the incidents matching q and streams the page q selects,
