@@ -196,9 +196,13 @@ func (s *Store) AddIncidents(ctx context.Context, actor Actor, batch geo.Inciden
 	if n := len(batch.Incidents); n > geo.MaxIncidentBatch {
 		return nil, &InvalidInput{Problems: []geo.InputProblem{{Reason: fmt.Sprintf("%d incidents in one batch; at most %d", n, geo.MaxIncidentBatch)}}}
 	}
+	elections, err := s.Elections(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var created []Incident
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		checked, problems, err := checkIncidents(ctx, tx, batch.Incidents, time.Now())
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		checked, problems, err := checkIncidents(ctx, tx, batch.Incidents, ElectionPhases(elections), time.Now())
 		if err != nil {
 			return err
 		}
@@ -212,16 +216,13 @@ func (s *Store) AddIncidents(ctx context.Context, actor Actor, batch geo.Inciden
 		if created, err = insertIncidents(ctx, tx, actor, checked); err != nil {
 			return err
 		}
-		touched := map[phaseKey][]geo.Code{}
+		touched := touchedDesa{}
 		for _, in := range checked {
 			p := phaseKey{in.Election, in.Phase}
 			touched[p] = append(touched[p], in.Desa)
 		}
-		for _, p := range sortedPhases(touched) {
-			slices.Sort(touched[p])
-			if _, err := rescoreDesa(ctx, tx, actor, p.Election, p.Phase, slices.Compact(touched[p])); err != nil {
-				return err
-			}
+		if _, err := rescoreTouched(ctx, tx, actor, touched); err != nil {
+			return err
 		}
 		return audit(ctx, tx, actor, "incident.create", "incident", nil, created)
 	})
@@ -233,12 +234,8 @@ func (s *Store) AddIncidents(ctx context.Context, actor Actor, batch geo.Inciden
 
 // checkIncidents checks every report and returns the checked ones with
 // their phase and desa, or every problem found.
-func checkIncidents(ctx context.Context, tx pgx.Tx, inputs []geo.IncidentInput, now time.Time) ([]newIncident, []geo.InputProblem, error) {
+func checkIncidents(ctx context.Context, tx pgx.Tx, inputs []geo.IncidentInput, phases []geo.ElectionPhase, now time.Time) ([]newIncident, []geo.InputProblem, error) {
 	types, err := incidentTypes(ctx, tx)
-	if err != nil {
-		return nil, nil, err
-	}
-	phases, err := electionPhases(ctx, tx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -298,19 +295,6 @@ func checkIncidents(ctx context.Context, tx pgx.Tx, inputs []geo.IncidentInput, 
 		checked[i].Desa = geo.Code(*desa[j])
 	}
 	return checked, problems, nil
-}
-
-// electionPhases lists the phases of every election, the latest election
-// first and each election's phases in order, as geo.PhaseAt wants them.
-func electionPhases(ctx context.Context, q querier) ([]geo.ElectionPhase, error) {
-	rows, err := q.Query(ctx, `
-		SELECT p.election_code, p.code, p.starts_on, p.ends_on
-		FROM election_phase p JOIN election e ON e.code = p.election_code
-		ORDER BY e.voting_day DESC, e.code, p.seq`)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[geo.ElectionPhase])
 }
 
 // insertIncidents inserts checked reports and returns them as stored, in

@@ -160,12 +160,8 @@ func (s *Store) AddObservations(ctx context.Context, actor Actor, batch Observat
 		if report.Observations, err = pgx.CollectRows(stored, scanObservation); err != nil {
 			return err
 		}
-		for _, p := range sortedPhases(touched) {
-			run, err := rescoreDesa(ctx, tx, actor, p.Election, p.Phase, touched[p])
-			if err != nil {
-				return err
-			}
-			report.Runs = append(report.Runs, run)
+		if report.Runs, err = rescoreTouched(ctx, tx, actor, touched); err != nil {
+			return err
 		}
 		after, err := unitScores(ctx, tx, touched)
 		if err != nil {
@@ -188,10 +184,10 @@ func (s *Store) AddObservations(ctx context.Context, actor Actor, batch Observat
 
 // checkObservations checks every input and gathers the rows to copy, the
 // desa each phase's write touches, and every problem.
-func checkObservations(inputs []geo.ObservationInput, t *observationTarget, now time.Time) ([][]any, map[phaseKey][]geo.Code, []geo.InputProblem) {
+func checkObservations(inputs []geo.ObservationInput, t *observationTarget, now time.Time) ([][]any, touchedDesa, []geo.InputProblem) {
 	var rows [][]any
 	var problems []geo.InputProblem
-	touched := map[phaseKey]map[geo.Code]bool{}
+	touched := touchedDesa{}
 	for i, in := range inputs {
 		code, at, found := in.Check(now, i+1)
 		add := func(field, format string, a ...any) {
@@ -238,33 +234,9 @@ func checkObservations(inputs []geo.ObservationInput, t *observationTarget, now 
 			tpsNumber = &n
 		}
 		rows = append(rows, []any{in.Indicator, string(code), tpsNumber, in.Election, in.Phase, *in.Value, in.Source, at, in.Note})
-		if touched[p] == nil {
-			touched[p] = map[geo.Code]bool{}
-		}
-		touched[p][code] = true
+		touched[p] = append(touched[p], code)
 	}
-	out := map[phaseKey][]geo.Code{}
-	for p, codes := range touched {
-		for c := range codes {
-			out[p] = append(out[p], c)
-		}
-		sort.Slice(out[p], func(i, j int) bool { return out[p][i] < out[p][j] })
-	}
-	return rows, out, problems
-}
-
-func sortedPhases(m map[phaseKey][]geo.Code) []phaseKey {
-	keys := make([]phaseKey, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].Election != keys[j].Election {
-			return keys[i].Election < keys[j].Election
-		}
-		return keys[i].Phase < keys[j].Phase
-	})
-	return keys
+	return rows, touched, problems
 }
 
 // unitPhase names a unit in an election phase.

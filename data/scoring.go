@@ -1,10 +1,13 @@
 package data
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -384,6 +387,35 @@ func rescoreDesa(ctx context.Context, tx pgx.Tx, actor Actor, election, phase st
 
 // phaseKey names an election phase.
 type phaseKey struct{ Election, Phase string }
+
+// touchedDesa are the desa a write touched, per election phase.
+type touchedDesa map[phaseKey][]geo.Code
+
+// sortedPhases lists the phases of m in a fixed order, so that writes take
+// the phases' locks in the same order and never deadlock.
+func sortedPhases(m touchedDesa) []phaseKey {
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b phaseKey) int {
+		return cmp.Or(cmp.Compare(a.Election, b.Election), cmp.Compare(a.Phase, b.Phase))
+	})
+	return keys
+}
+
+// rescoreTouched rescores, phase by phase, the desa a write touched (each
+// once, in code order) with every unit above them, in the write's transaction.
+func rescoreTouched(ctx context.Context, tx pgx.Tx, actor Actor, touched touchedDesa) ([]Run, error) {
+	var runs []Run
+	for _, p := range sortedPhases(touched) {
+		slices.Sort(touched[p])
+		touched[p] = slices.Compact(touched[p])
+		run, err := rescoreDesa(ctx, tx, actor, p.Election, p.Phase, touched[p])
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, run)
+	}
+	return runs, nil
+}
 
 // allPhases lists every phase of every election, in order.
 func (s *Store) allPhases(ctx context.Context, q querier) ([]phaseKey, error) {
