@@ -190,7 +190,7 @@ func TestDemoScoresAreMostlyLowWithAFewHigh(t *testing.T) {
 	ds := banten(t)
 	counts := map[Category]int{}
 	for _, d := range ds {
-		counts[KabupatenThresholds.Categorize(DemoScore("pemilu-2024", "rekapitulasi", d.DemoDesa).Composite)]++
+		counts[shippedThresholds()[Desa].Categorize(DemoScore("pemilu-2024", "rekapitulasi", d.DemoDesa).Composite)]++
 	}
 	n := float64(len(ds))
 	rendah, tinggi := float64(counts[Rendah])/n, float64(counts[Tinggi])/n

@@ -18,25 +18,12 @@ const (
 // Categories lists the categories from low to high.
 var Categories = []Category{Rendah, Sedang, Tinggi}
 
-// Thresholds are the lowest scores of the sedang and tinggi categories.
+// Thresholds are the lowest scores of the sedang and tinggi categories. The
+// ones in use are stored per level (migrations/00004_catalogue.sql: the IKP
+// 2024 ones by default) and reach scoring through the Model.
 type Thresholds struct {
 	Sedang float64 `json:"sedang"`
 	Tinggi float64 `json:"tinggi"`
-}
-
-// IKP 2024 thresholds (Bawaslu). Bawaslu publishes none below kabupaten/kota,
-// so kecamatan and desa use the kabupaten/kota thresholds.
-var (
-	ProvinsiThresholds  = Thresholds{Sedang: 21.7, Tinggi: 68.5}
-	KabupatenThresholds = Thresholds{Sedang: 13.47, Tinggi: 49.33}
-)
-
-// ThresholdsFor gives the thresholds used at level l.
-func ThresholdsFor(l Level) Thresholds {
-	if l == Provinsi {
-		return ProvinsiThresholds
-	}
-	return KabupatenThresholds
 }
 
 // Categorize classes a score: tinggi at or above t.Tinggi, sedang at or above t.Sedang.

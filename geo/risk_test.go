@@ -7,7 +7,7 @@ import (
 
 func TestCategorizeAtAndJustBelowProvinsiThresholds(t *testing.T) {
 	// Bawaslu IKP 2024, provinsi: tinggi >= 68.5, sedang >= 21.7 (DOMAIN.md).
-	th := ThresholdsFor(Provinsi)
+	th := shippedThresholds()[Provinsi]
 	cases := []struct {
 		score float64
 		want  Category
@@ -31,7 +31,7 @@ func TestCategorizeAtAndJustBelowProvinsiThresholds(t *testing.T) {
 
 func TestCategorizeAtAndJustBelowKabupatenThresholds(t *testing.T) {
 	// Bawaslu IKP 2024, kabupaten/kota: tinggi >= 49.33, sedang >= 13.47 (DOMAIN.md).
-	th := ThresholdsFor(Kabupaten)
+	th := shippedThresholds()[Kabupaten]
 	cases := []struct {
 		score float64
 		want  Category
@@ -55,31 +55,12 @@ func TestCategorizeAtAndJustBelowKabupatenThresholds(t *testing.T) {
 	}
 }
 
-func TestThresholdsForUsesKabupatenThresholdsBelowProvinsi(t *testing.T) {
-	provinsi := Thresholds{Sedang: 21.7, Tinggi: 68.5}
-	kabupaten := Thresholds{Sedang: 13.47, Tinggi: 49.33}
-	cases := []struct {
-		level Level
-		want  Thresholds
-	}{
-		{Provinsi, provinsi},
-		{Kabupaten, kabupaten},
-		{Kecamatan, kabupaten},
-		{Desa, kabupaten},
-	}
-	for _, c := range cases {
-		if got := ThresholdsFor(c.level); got != c.want {
-			t.Errorf("ThresholdsFor(%v) = %+v, want %+v", c.level, got, c.want)
-		}
-	}
-}
-
 func TestSameScoreIsSedangForProvinsiButTinggiForKabupaten(t *testing.T) {
 	// 55 lies between the kabupaten tinggi threshold (49.33) and the provinsi one (68.5).
-	if got := ThresholdsFor(Provinsi).Categorize(55); got != Sedang {
+	if got := shippedThresholds()[Provinsi].Categorize(55); got != Sedang {
 		t.Errorf("provinsi Categorize(55) = %q, want sedang", got)
 	}
-	if got := ThresholdsFor(Desa).Categorize(55); got != Tinggi {
+	if got := shippedThresholds()[Kabupaten].Categorize(55); got != Tinggi {
 		t.Errorf("desa Categorize(55) = %q, want tinggi", got)
 	}
 }

@@ -21,8 +21,8 @@ const scoringTolerance = 1e-9
 
 func scoringNear(got, want float64) bool { return math.Abs(got-want) <= scoringTolerance }
 
-// shippedThresholds are the category thresholds of migrations/00004_catalogue.sql,
-// written out here rather than taken from ProvinsiThresholds/KabupatenThresholds.
+// shippedThresholds are the category thresholds of migrations/00004_catalogue.sql
+// (Bawaslu IKP 2024, DOMAIN.md), written out here.
 func shippedThresholds() map[Level]Thresholds {
 	return map[Level]Thresholds{
 		Provinsi:  {Sedang: 21.70, Tinggi: 68.50},
