@@ -12,11 +12,13 @@ $(BIN): $(GO_SOURCES)
 	go build -o $(BIN) ./cmd/petarawan
 
 # Brings up PostGIS (scripts/bootstrap.sh), migrates, loads the Banten sample
-# and its demo scores on first run, and serves on :8080.
+# and its demo scores on first run, measures the H3 cells when the boundaries
+# changed, and serves on :8080.
 run: $(BIN)
 	DATABASE_URL=$$(scripts/bootstrap.sh run); export DATABASE_URL; \
 	$(BIN) import boundaries --if-empty $(SAMPLE); \
 	$(BIN) seed demo --if-empty; \
+	$(BIN) h3 recompute --if-stale; \
 	exec $(BIN) serve
 
 # The same bootstrap (plus GDAL), then every test against a real PostGIS.

@@ -179,7 +179,11 @@ func (s *Server) describeCollections(c echo.Context) ([]collectionInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(infos, incidents), nil
+	infos = append(infos, incidents)
+	for _, res := range geo.H3Resolutions {
+		infos = append(infos, describeH3(c, res, infos[geo.Desa-1].Extent))
+	}
+	return infos, nil
 }
 
 func (s *Server) collections(c echo.Context) error {

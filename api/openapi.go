@@ -44,6 +44,7 @@ func openAPIDocument(base string) object {
 	addAdminPaths(paths)
 	addTilePaths(paths)
 	addSearchPaths(paths)
+	addHotspotPaths(paths)
 	return object{
 		"openapi": "3.0.3",
 		"info": object{

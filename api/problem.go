@@ -62,6 +62,8 @@ func problemFor(err error) *Problem {
 	case errors.As(err, &invalid):
 		return &Problem{Type: "about:blank", Title: "Unprocessable Entity", Status: http.StatusUnprocessableEntity,
 			Detail: invalid.Error(), Problems: invalid.Problems}
+	case errors.Is(err, data.ErrH3Stale):
+		return unavailable(err.Error())
 	case errors.Is(err, data.ErrNotFound):
 		// "no indicator \"x\": not found" reads better without its tail.
 		return notFound(strings.TrimSuffix(err.Error(), ": "+data.ErrNotFound.Error()))

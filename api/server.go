@@ -57,7 +57,9 @@ func New(store *data.Store, log *slog.Logger, opt Options) *echo.Echo {
 	s.incidentRoutes(e)
 	s.adminRoutes(e)
 	s.tileRoutes(e)
+	s.h3Routes(e)
 	s.searchRoutes(e)
+	s.hotspotRoutes(e)
 	s.mapRoutes(e)
 	return e
 }

@@ -64,13 +64,19 @@ func isTileRoute(c echo.Context) bool {
 	return c.Path() == xyzTileRoute || c.Path() == ogcTileRoute
 }
 
-// tileCollections lists the collections with tiles: the levels from the top down, then the incidents.
+// tileCollections lists the collections with tiles: the levels from the top
+// down, the incidents, the H3 cells by zoom (h3, a tileset without a
+// collection of its own) and the H3 cells of each resolution.
 var tileCollections = func() []string {
 	var ids []string
 	for _, l := range geo.Levels {
 		ids = append(ids, l.String())
 	}
-	return append(ids, incidentCollection)
+	ids = append(ids, incidentCollection, h3TileCollection)
+	for _, res := range geo.H3Resolutions {
+		ids = append(ids, h3Collection(res))
+	}
+	return ids
 }()
 
 // tileParams are the query parameters of tiles and their metadata besides f;
@@ -105,6 +111,8 @@ func (t *tileServer) tileQuery(c echo.Context, collection string, extra ...strin
 	var err error
 	if collection != incidentCollection {
 		r.Level, _ = geo.ParseLevel(collection)
+		r.H3Res = h3CollectionRes(collection)
+		r.H3 = collection == h3TileCollection || r.H3Res != 0
 		r.Election, r.Phase, err = t.resolvePhase(c, phaseSelectionOf(c))
 		return r, kept, err
 	}
@@ -228,6 +236,9 @@ func (t *tileServer) tileBounds(c echo.Context, r data.TileRequest) (geo.BBox, e
 	if err != nil {
 		return geo.BBox{}, err
 	}
+	if r.H3 {
+		r.Level = geo.Desa
+	}
 	if r.Level == 0 {
 		b, err := t.store.IncidentExtent(ctx)
 		if err != nil {
@@ -246,6 +257,14 @@ func (t *tileServer) tileBounds(c echo.Context, r data.TileRequest) (geo.BBox, e
 
 // tileDescription says what a collection's tiles hold.
 func tileDescription(r data.TileRequest) string {
+	switch {
+	case r.H3 && r.H3Res == 0:
+		return fmt.Sprintf("H3 cells with the risk scores of the desa overlapping them in %s %s, from zoom %d; the resolution "+
+			"follows the zoom: res 5 up to z8, 6 at z9, 7 at z10-11, 8 at z12, 9 from z13. %s", r.Election, r.Phase, r.MinZoom(), DemoNotice)
+	case r.H3:
+		return fmt.Sprintf("H3 cells of resolution %d with the risk scores of the desa overlapping them in %s %s, from zoom %d. %s",
+			r.H3Res, r.Election, r.Phase, r.MinZoom(), DemoNotice)
+	}
 	if r.Level == 0 {
 		return "Incident reports as points, from zoom " + strconv.Itoa(r.MinZoom()) + ". Incidents whose demo is true are generated demo data."
 	}
@@ -288,7 +307,7 @@ func (t *tileServer) tileJSON(c echo.Context) error {
 		return err
 	}
 	fields := map[string]string{}
-	for _, p := range data.TileAttributes(r.Level) {
+	for _, p := range r.Attributes() {
 		fields[p.Name] = mvtType(p)
 	}
 	return writeJSON(c, http.StatusOK, MediaJSON, map[string]any{
@@ -362,11 +381,11 @@ func (t *tileServer) tileset(c echo.Context) error {
 		return err
 	}
 	properties := map[string]any{}
-	for _, p := range data.TileAttributes(r.Level) {
+	for _, p := range r.Attributes() {
 		properties[p.Name] = map[string]any{"type": p.Type, "description": p.Description}
 	}
 	geometryDimension := 2
-	if r.Level == 0 {
+	if r.Level == 0 && !r.H3 {
 		geometryDimension = 0
 	}
 	return writeJSON(c, http.StatusOK, MediaJSON, map[string]any{

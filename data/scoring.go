@@ -276,6 +276,9 @@ func score(ctx context.Context, tx pgx.Tx, actor Actor, election, phase string, 
 	if err := writeScores(ctx, tx, rows); err != nil {
 		return run, err
 	}
+	if err := refreshH3Scores(ctx, tx, election, phase, desa); err != nil {
+		return run, err
+	}
 	units := len(rows)
 	run.UnitsScored = &units
 	run.Status = "done"

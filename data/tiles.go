@@ -26,15 +26,22 @@ const (
 	tileBuffer = 64
 )
 
-// incidentLayer is the layer, and collection, of the incidents.
-const incidentLayer = "insiden"
+// incidentLayer is the layer, and collection, of the incidents; h3Layer the layer of H3 cells.
+const (
+	incidentLayer = "insiden"
+	h3Layer       = "h3"
+)
 
 // TileRequest asks for one tile of one collection: the units of an admin
 // level with their scores in an election phase, or the incidents.
 type TileRequest struct {
 	Tile geo.Tile
-	// Level is the admin level whose units the tile holds; 0 asks for the incidents.
+	// Level is the admin level whose units the tile holds; 0 asks for the
+	// incidents, or for H3 cells when H3 is set.
 	Level geo.Level
+	// H3 asks for the H3 cells of resolution H3Res (0: the zoom's, geo.H3ResolutionForZoom).
+	H3    bool
+	H3Res int
 	// Election and Phase name the scores joined to the units; for the
 	// incidents they are filters ("": any), as are Time and Types (nil: any).
 	Election, Phase string
@@ -44,6 +51,9 @@ type TileRequest struct {
 
 // Layer is the name of the tile's one layer: the collection's id.
 func (r TileRequest) Layer() string {
+	if r.H3 {
+		return h3Layer
+	}
 	if r.Level == 0 {
 		return incidentLayer
 	}
@@ -53,10 +63,21 @@ func (r TileRequest) Layer() string {
 // MinZoom is the first zoom whose tiles hold the request's features; tiles
 // of coarser zooms are empty.
 func (r TileRequest) MinZoom() int {
+	if r.H3 {
+		return geo.H3MinZoom
+	}
 	if r.Level == 0 {
 		return geo.IncidentMinZoom
 	}
 	return geo.MinZoom(r.Level)
+}
+
+// res is the H3 resolution of an H3 tile.
+func (r TileRequest) res() int {
+	if r.H3Res != 0 {
+		return r.H3Res
+	}
+	return geo.H3ResolutionForZoom(r.Tile.Z)
 }
 
 // Key names the tile and everything that selects its content, so that equal
@@ -64,6 +85,9 @@ func (r TileRequest) MinZoom() int {
 func (r TileRequest) Key() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s/%d/%d/%d?election=%s&phase=%s", r.Layer(), r.Tile.Z, r.Tile.X, r.Tile.Y, r.Election, r.Phase)
+	if r.H3 {
+		fmt.Fprintf(&b, "&res=%d", r.res())
+	}
 	if r.Time.From != nil {
 		fmt.Fprintf(&b, "&from=%d", r.Time.From.UnixMicro())
 	}
@@ -88,33 +112,49 @@ type tileLayer struct {
 	columns    string
 }
 
-var tileLayers = func() map[geo.Level]tileLayer {
-	layer := func(props []Property, names ...string) tileLayer {
-		var t tileLayer
-		var cols []string
-		for _, name := range names {
-			p := props[slices.IndexFunc(props, func(p Property) bool { return p.Name == name })]
-			expr := p.expr
-			switch p.Type {
-			case "number":
-				expr = "(" + expr + ")::float8"
-			case "array":
-				expr = "array_to_string(" + expr + ", ',')"
-				p.Type, p.Description = "string", p.Description+"; comma-separated"
-			}
-			cols = append(cols, expr+" AS "+p.Name)
-			t.attributes = append(t.attributes, p)
+// newTileLayer selects the named properties as tile attributes.
+func newTileLayer(props []Property, names ...string) tileLayer {
+	var t tileLayer
+	var cols []string
+	for _, name := range names {
+		p := props[slices.IndexFunc(props, func(p Property) bool { return p.Name == name })]
+		expr := p.expr
+		switch p.Type {
+		case "number":
+			expr = "(" + expr + ")::float8"
+		case "integer":
+			expr = "(" + expr + ")::int"
+		case "array":
+			expr = "array_to_string(" + expr + ", ',')"
+			p.Type, p.Description = "string", p.Description+"; comma-separated"
 		}
-		t.columns = strings.Join(cols, ", ")
-		return t
+		cols = append(cols, expr+" AS "+p.Name)
+		t.attributes = append(t.attributes, p)
 	}
-	layers := map[geo.Level]tileLayer{0: layer(incidentProperties, "id", "type", "type_name", "occurred_at", "desa_code", "demo")}
+	t.columns = strings.Join(cols, ", ")
+	return t
+}
+
+var tileLayers = func() map[geo.Level]tileLayer {
+	layers := map[geo.Level]tileLayer{0: newTileLayer(incidentProperties, "id", "type", "type_name", "occurred_at", "desa_code", "demo")}
 	for _, l := range geo.Levels {
-		layers[l] = layer(Properties(l), "code", "name", "score", "category", "score_social_political", "score_administration",
+		layers[l] = newTileLayer(Properties(l), "code", "name", "score", "category", "score_social_political", "score_administration",
 			"score_contestation", "score_participation", "top_threats", "tps_count", "demo")
 	}
 	return layers
 }()
+
+// h3TileLayer is what the cells of the H3 tiles carry.
+var h3TileLayer = newTileLayer(h3Properties, "h3", "res", "score", "score_tps", "score_max", "category", "tps",
+	"desa_count", "rendah", "sedang", "tinggi", "covered_fraction", "demo")
+
+// Attributes lists the attributes of the features of the request's layer.
+func (r TileRequest) Attributes() []Property {
+	if r.H3 {
+		return h3TileLayer.attributes
+	}
+	return tileLayers[r.Level].attributes
+}
 
 // tileBinder binds the values of a tile query as parameters after those
 // already bound (args), as IncidentQuery.where binds its own.
@@ -175,6 +215,22 @@ func incidentTileSQL(r TileRequest) (string, []any, error) {
 			) f)`, b.args, nil
 }
 
+// h3TileSQL is the tile of the H3 cells of the request's resolution, built
+// as adminTileSQL's from the cells' stored EPSG:3857 hexagons.
+func h3TileSQL(r TileRequest) (string, []any) {
+	var b tileBinder
+	bounds, lookup := tileBoxes(r.Tile)
+	extent := b.bind(TileExtent)
+	return `
+		SELECT (SELECT version FROM data_version), (
+			SELECT ST_AsMVT(f, ` + b.bind(h3Layer) + `, ` + extent + `, 'geom', 'fid') FROM (
+				SELECT c.cell AS fid, ` + h3TileLayer.columns + `,
+				       ST_AsMVTGeom(c.geom_3857, ` + b.envelope(bounds) + `, ` + extent + `, ` + b.bind(tileBuffer) + `, true) AS geom
+				FROM ` + h3From(b.bind(r.Election), b.bind(r.Phase)) + `
+				WHERE c.res = ` + b.bind(int16(r.res())) + ` AND c.geom_3857 && ` + b.envelope(lookup) + `
+			) f)`, b.args
+}
+
 // tileBoxes are the tile's bounds and the box its features are looked up in: the bounds with the buffer.
 func tileBoxes(t geo.Tile) (bounds, lookup geo.MercatorBox) {
 	bounds = t.Bounds()
@@ -202,11 +258,17 @@ func (s *Store) Tile(ctx context.Context, r TileRequest) (version int64, mvt []b
 	}
 	var sql string
 	var args []any
-	if r.Level == 0 {
+	switch {
+	case r.H3:
+		if err := s.checkH3(ctx); err != nil {
+			return 0, nil, err
+		}
+		sql, args = h3TileSQL(r)
+	case r.Level == 0:
 		if sql, args, err = incidentTileSQL(r); err != nil {
 			return 0, nil, err
 		}
-	} else {
+	default:
 		sql, args = adminTileSQL(r)
 	}
 	err = s.read.QueryRow(ctx, sql, args...).Scan(&version, &mvt)

@@ -292,7 +292,8 @@ func checkPolygons(mp orb.MultiPolygon) error {
 				return fmt.Errorf("polygon %d ring %d is not closed (first point %v, last %v)", pi, ri, ring[0], ring[len(ring)-1])
 			}
 			for _, pt := range ring {
-				if pt[0] < -180 || pt[0] > 180 || pt[1] < -90 || pt[1] > 90 {
+				// Written so that NaN, which compares false to everything, is out of range too.
+				if !(pt[0] >= -180 && pt[0] <= 180 && pt[1] >= -90 && pt[1] <= 90) {
 					return fmt.Errorf("coordinate [%g, %g] is out of range (want lon -180..180, lat -90..90)", pt[0], pt[1])
 				}
 			}

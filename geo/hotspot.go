@@ -6,6 +6,11 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strings"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkt"
+	"github.com/paulmach/orb/geojson"
 )
 
 // Neighbours is a binary spatial weights matrix as a neighbour list:
@@ -313,4 +318,49 @@ func abs(n int) int {
 		return -n
 	}
 	return n
+}
+
+// ParsePolygonArea reads the polygon of an analysis' area: a GeoJSON Polygon
+// or MultiPolygon geometry object, or WKT POLYGON or MULTIPOLYGON, in
+// longitude, latitude (CRS84), with at most maxVertices positions. Its rings
+// must pass the checks of an imported boundary (checkPolygons); whether they
+// cross themselves is for PostGIS to say.
+func ParsePolygonArea(s string, maxVertices int) (orb.MultiPolygon, error) {
+	s = strings.TrimSpace(s)
+	var g orb.Geometry
+	if strings.HasPrefix(s, "{") {
+		geom, err := geojson.UnmarshalGeometry([]byte(s))
+		if err != nil {
+			return nil, fmt.Errorf("not a GeoJSON geometry object: %w", err)
+		}
+		g = geom.Geometry()
+	} else {
+		var err error
+		if g, err = wkt.Unmarshal(s); err != nil {
+			return nil, fmt.Errorf("neither a GeoJSON geometry object nor WKT: %w", err)
+		}
+	}
+	var mp orb.MultiPolygon
+	switch g := g.(type) {
+	case orb.Polygon:
+		mp = orb.MultiPolygon{g}
+	case orb.MultiPolygon:
+		mp = g
+	default:
+		return nil, fmt.Errorf("a %s; want a Polygon or MultiPolygon", g.GeoJSONType())
+	}
+	vertices := 0
+	for _, p := range mp {
+		for _, r := range p {
+			if vertices += len(r); vertices > maxVertices {
+				return nil, fmt.Errorf("more than %d vertices; simplify the polygon", maxVertices)
+			}
+			for _, pt := range r {
+				if math.IsNaN(pt[0]) || math.IsNaN(pt[1]) { // WKT may spell NaN; ranges do not catch it
+					return nil, fmt.Errorf("coordinate [%g, %g] is not a number", pt[0], pt[1])
+				}
+			}
+		}
+	}
+	return mp, checkPolygons(mp)
 }

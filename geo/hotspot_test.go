@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/paulmach/orb"
 )
 
 // Expected values below come from PySAL esda's published test or are worked
@@ -374,5 +376,41 @@ func TestNeighboursValidateRefusesBadLists(t *testing.T) {
 				t.Errorf("Validate = %v, want an error mentioning %q", err, c.mention)
 			}
 		})
+	}
+}
+
+func TestParsePolygonAreaReadsGeoJSONAndWKT(t *testing.T) {
+	triangle := orb.Ring{{106, -6.3}, {106.3, -6.3}, {106.15, -6.05}, {106, -6.3}}
+	for name, tc := range map[string]struct {
+		in   string
+		want orb.MultiPolygon
+	}{
+		"WKT polygon":          {"POLYGON((106 -6.3, 106.3 -6.3, 106.15 -6.05, 106 -6.3))", orb.MultiPolygon{{triangle}}},
+		"WKT, lower case":      {"  polygon ((106 -6.3,106.3 -6.3,106.15 -6.05,106 -6.3)) ", orb.MultiPolygon{{triangle}}},
+		"GeoJSON polygon":      {`{"type":"Polygon","coordinates":[[[106,-6.3],[106.3,-6.3],[106.15,-6.05],[106,-6.3]]]}`, orb.MultiPolygon{{triangle}}},
+		"GeoJSON multipolygon": {`{"type":"MultiPolygon","coordinates":[[[[106,-6.3],[106.3,-6.3],[106.15,-6.05],[106,-6.3]]]]}`, orb.MultiPolygon{{triangle}}},
+	} {
+		got, err := ParsePolygonArea(tc.in, 100)
+		if err != nil || !got.Equal(tc.want) {
+			t.Errorf("%s: %v, %v; want %v", name, got, err, tc.want)
+		}
+	}
+}
+
+func TestParsePolygonAreaRefusesWhatIsNoPolygon(t *testing.T) {
+	for in, reason := range map[string]string{
+		"POINT(106 -6)": "want a Polygon or MultiPolygon",
+		`{"type":"LineString","coordinates":[[106,-6],[107,-6]]}`: "want a Polygon or MultiPolygon",
+		`{"type":"Polygon","coordinates":[[[106,-6]`:              "not a GeoJSON geometry object",
+		"a circle round Serang":                                   "nor WKT",
+		"POLYGON((106 -6, 107 -6, 106 -6))":                       "at least 4",
+		"POLYGON((106 -6, 107 -6, 107 -7, 106 -6.5))":             "not closed",
+		"POLYGON((106 -6, 181 -6, 107 -7, 106 -6))":               "out of range",
+		"POLYGON((106 -6, NaN -6, 107 -7, 106 -6))":               "not a number",
+		"POLYGON((106 -6, 107 -6, 107 -7, 106.5 -7, 106 -6))":     "more than 4 vertices",
+	} {
+		if _, err := ParsePolygonArea(in, 4); err == nil || !strings.Contains(err.Error(), reason) {
+			t.Errorf("%s: %v, want an error saying %q", in, err, reason)
+		}
 	}
 }

@@ -32,6 +32,9 @@ const usage = `usage:
                                                reports every problem line by line and what would change
   petarawan score                              rescore every phase of every election from the stored inputs
   petarawan seed demo [--if-empty]             write deterministic demo observations and incidents, then score
+  petarawan h3 recompute [--if-stale]          measure every desa's overlap with the H3 cells of res 5-9 and
+                                               aggregate the scores; --if-stale skips it when the H3 tables
+                                               match the stored boundaries
   petarawan token create --role viewer|editor|admin NAME
                                                make an API token and print its secret (shown only this once)
   petarawan token revoke NAME                  revoke a token: it is refused from then on
@@ -78,6 +81,8 @@ func run(ctx context.Context, args []string) error {
 		return scoreAll(ctx, cfg, args[1:])
 	case len(args) >= 2 && args[0] == "seed" && args[1] == "demo":
 		return seedDemo(ctx, cfg, args[2:])
+	case len(args) >= 1 && args[0] == "h3":
+		return h3Command(ctx, cfg, args[1:])
 	case len(args) >= 1 && args[0] == "token":
 		return tokenCommand(ctx, cfg, args[1:])
 	}

@@ -1,0 +1,236 @@
+package data_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb/encoding/wkt"
+
+	"github.com/petarawan/petarawan/data"
+	"github.com/petarawan/petarawan/data/datatest"
+	"github.com/petarawan/petarawan/geo"
+)
+
+var testActor = data.Actor{Name: "test", Role: data.Admin}
+
+// Every desa reaches at least one cell at every resolution, its shares sum
+// to 1, and its overlaps add up to its area as measured independently, in
+// UTM zone 48S (EPSG:32748, which holds Banten): H3 areas are on a sphere,
+// so they may differ by a fraction of a percent, never more.
+func TestH3OverlapsCoverEveryDesa(t *testing.T) {
+	conn := datatest.Conn(t, datatest.Banten(t))
+	desa := queryInt(t, conn, `SELECT count(*) FROM admin_unit WHERE level = 4`)
+	rows, err := conn.Query(context.Background(), `
+		WITH d AS (SELECT code, ST_Area(ST_Transform(geom, 32748)) AS area FROM admin_unit WHERE level = 4)
+		SELECT o.res, count(*), min(o.share_sum), max(o.share_sum), min(o.overlap / d.area), max(o.overlap / d.area)
+		FROM (SELECT res, desa_code, sum(desa_share) AS share_sum, sum(overlap_m2) AS overlap FROM h3_desa GROUP BY res, desa_code) o
+		JOIN d ON d.code = o.desa_code
+		GROUP BY o.res ORDER BY o.res`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	var res, reached int
+	var minShare, maxShare, minArea, maxArea float64
+	_, err = pgx.ForEachRow(rows, []any{&res, &reached, &minShare, &maxShare, &minArea, &maxArea}, func() error {
+		seen++
+		if reached != desa {
+			t.Errorf("res %d: %d of %d desa reach a cell", res, reached, desa)
+		}
+		if math.Abs(minShare-1) > 1e-9 || math.Abs(maxShare-1) > 1e-9 {
+			t.Errorf("res %d: a desa's shares sum to between %v and %v, want 1", res, minShare, maxShare)
+		}
+		if minArea < 0.99 || maxArea > 1.01 {
+			t.Errorf("res %d: a desa's overlaps add up to between %.4f and %.4f of its area, want 1 ± 1%%", res, minArea, maxArea)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen != len(geo.H3Resolutions) {
+		t.Errorf("cells at %d resolutions, want %d", seen, len(geo.H3Resolutions))
+	}
+}
+
+// A cell inside the province is (nearly) all desa; a cell with a corner
+// outside every desa (the sea, the next province) is not.
+func TestH3CoveredFraction(t *testing.T) {
+	conn := datatest.Conn(t, datatest.Banten(t))
+	const covered = `
+		WITH cell AS (
+			SELECT c.covered_fraction,
+			       ST_Within(c.geom, (SELECT geom FROM admin_unit WHERE code = '36')) AS within,
+			       EXISTS (SELECT 1 FROM ST_DumpPoints(c.geom) p WHERE NOT EXISTS (
+			           SELECT 1 FROM admin_unit u WHERE u.level = 4 AND ST_Intersects(u.geom, p.geom))) AS corner_out
+			FROM h3_cell c WHERE c.res = 7)
+		SELECT count(*) FILTER (WHERE within), count(*) FILTER (WHERE within AND covered_fraction < 0.99),
+		       count(*) FILTER (WHERE corner_out), count(*) FILTER (WHERE corner_out AND covered_fraction >= 1)
+		FROM cell`
+	var within, withinShort, coast, coastFull int
+	if err := conn.QueryRow(context.Background(), covered).Scan(&within, &withinShort, &coast, &coastFull); err != nil {
+		t.Fatal(err)
+	}
+	if within < 1000 || coast < 100 {
+		t.Fatalf("only %d cells inside and %d on the edge of Banten at res 7: the test data is not what it expects", within, coast)
+	}
+	// The desa polygons leave slivers between them (and lakes): allow 1 % of cells to fall short.
+	if withinShort*100 > within {
+		t.Errorf("%d of %d res 7 cells inside the province have covered_fraction < 0.99", withinShort, within)
+	}
+	if coastFull > 0 {
+		t.Errorf("%d of %d res 7 cells with a corner outside every desa have covered_fraction 1", coastFull, coast)
+	}
+}
+
+// A cell's scores, checked against its overlaps measured here with
+// PostGIS on the spheroid, from the h3-go hexagon, and the stored desa scores.
+func TestH3ScoresAreTheOverlapWeightedMeans(t *testing.T) {
+	ctx := context.Background()
+	conn := datatest.Conn(t, datatest.Banten(t))
+	rows, err := conn.Query(ctx, `
+		SELECT to_hex(cell), score::float8, score_tps::float8, score_max::float8, rendah + sedang + tinggi
+		FROM h3_score WHERE election_code = 'pemilu-2024' AND phase_code = 'kampanye' AND res IN (6, 8)
+		ORDER BY md5(cell::text) LIMIT 30`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type cellScore struct {
+		id              string
+		score, tps, max float64
+		desa            int
+	}
+	var cells []cellScore
+	var c cellScore
+	if _, err := pgx.ForEachRow(rows, []any{&c.id, &c.score, &c.tps, &c.max, &c.desa}, func() error {
+		cells = append(cells, c)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(cells) != 30 {
+		t.Fatalf("%d scored cells, want 30", len(cells))
+	}
+	for _, c := range cells {
+		cell, err := geo.ParseH3Cell(c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := conn.Query(ctx, `
+			WITH hex AS (SELECT ST_GeomFromText($1, 4326) AS geom)
+			SELECT ST_Area(ST_Intersection(u.geom, hex.geom)::geography), ST_Area(u.geom::geography), coalesce(u.tps_count, 0), r.score::float8
+			FROM admin_unit u CROSS JOIN hex
+			JOIN risk_score r ON r.unit_code = u.code AND r.election_code = 'pemilu-2024' AND r.phase_code = 'kampanye'
+			WHERE u.level = 4 AND ST_Intersects(u.geom, hex.geom)`, wkt.MarshalString(geo.H3CellPolygon(cell)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var overlap, area, score float64
+		var tps int
+		var sumArea, sumScore, sumTPS, sumTPSScore, max float64
+		n := 0
+		_, err = pgx.ForEachRow(rows, []any{&overlap, &area, &tps, &score}, func() error {
+			if overlap <= 0 {
+				return nil // touches the cell along an edge only
+			}
+			n++
+			sumArea += overlap
+			sumScore += score * overlap
+			w := float64(tps) * overlap / area
+			sumTPS += w
+			sumTPSScore += score * w
+			max = math.Max(max, score)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != c.desa {
+			t.Errorf("cell %s: stored over %d desa, %d overlap it", c.id, c.desa, n)
+		}
+		if want := sumScore / sumArea; math.Abs(c.score-want) > 0.02 {
+			t.Errorf("cell %s: score %.2f, want the overlap-weighted mean %.3f", c.id, c.score, want)
+		}
+		if want := sumTPSScore / sumTPS; math.Abs(c.tps-want) > 0.02 {
+			t.Errorf("cell %s: score_tps %.2f, want the TPS-weighted mean %.3f", c.id, c.tps, want)
+		}
+		if c.max != max {
+			t.Errorf("cell %s: score_max %.2f, want %.2f", c.id, c.max, max)
+		}
+	}
+}
+
+// A write rescoring a desa refreshes its cells in the same transaction, to
+// what a full recompute gives; a uniform score aggregates to itself; once the
+// boundaries change, the cells are refused until recomputed. (One database
+// copy and one recompute, which takes a while.)
+func TestH3CellsFollowScoresAndBoundaries(t *testing.T) {
+	ctx := context.Background()
+	dbURL := datatest.BantenCopy(t)
+	conn := datatest.Conn(t, dbURL)
+	store := datatest.Open(t, dbURL)
+	const desa = "36.72.01.1001"
+	const cellsOfDesa = `
+		SELECT string_agg(format('%s %s %s %s %s %s', s.res, to_hex(s.cell), s.score, s.score_tps, s.score_max, s.tinggi), ',' ORDER BY s.res, s.cell)
+		FROM h3_score s JOIN h3_desa d ON d.res = s.res AND d.cell = s.cell
+		WHERE d.desa_code = '` + desa + `' AND s.phase_code = 'kampanye'`
+	var before, afterWrite, afterRecompute string
+	if err := conn.QueryRow(ctx, cellsOfDesa).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	value := 40.0
+	_, err := store.AddObservations(ctx, testActor, data.ObservationBatch{Inputs: []geo.ObservationInput{{
+		Indicator: "ujaran_kebencian", UnitCode: desa, Election: "pemilu-2024", Phase: "kampanye",
+		Value: &value, Source: "polres", ObservedAt: "2024-01-10T10:00:00+07:00",
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, cellsOfDesa).Scan(&afterWrite); err != nil {
+		t.Fatal(err)
+	}
+	if afterWrite == before {
+		t.Fatalf("the cells of %s did not change with its score:\n%s", desa, before)
+	}
+
+	// Scores written behind petarawan's back, the same in every desa.
+	if _, err := conn.Exec(ctx, `UPDATE risk_score SET score = 42.42, category = 'sedang'
+		WHERE phase_code = 'masa_tenang' AND length(unit_code) = 13`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.RecomputeH3(ctx, testActor, func(string) {}); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, cellsOfDesa).Scan(&afterRecompute); err != nil {
+		t.Fatal(err)
+	}
+	if afterWrite != afterRecompute {
+		t.Errorf("after the write the cells were\n%s\nbut a full recompute makes them\n%s", afterWrite, afterRecompute)
+	}
+	var cells, other int
+	err = conn.QueryRow(ctx, `
+		SELECT count(*), count(*) FILTER (WHERE score <> 42.42 OR score_tps <> 42.42 OR score_max <> 42.42 OR category <> 'sedang')
+		FROM h3_score WHERE phase_code = 'masa_tenang'`).Scan(&cells, &other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cells == 0 || other > 0 {
+		t.Errorf("%d of %d cells do not aggregate the uniform 42.42 to 42.42", other, cells)
+	}
+
+	q := data.H3Query{Res: 7, Election: "pemilu-2024", Phase: "kampanye", Limit: 1}
+	if _, rows, err := store.H3Features(ctx, q); err != nil {
+		t.Fatal(err)
+	} else {
+		rows.Close()
+	}
+	if _, err := conn.Exec(ctx, `UPDATE admin_unit SET geom = ST_Multi(ST_Buffer(geom, 0.0001)) WHERE code = $1`, desa); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.H3Features(ctx, q); !errors.Is(err, data.ErrH3Stale) {
+		t.Fatalf("after a boundary change: %v, want ErrH3Stale", err)
+	}
+}
