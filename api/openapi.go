@@ -45,6 +45,7 @@ func openAPIDocument(base string) object {
 	addTilePaths(paths)
 	addSearchPaths(paths)
 	addHotspotPaths(paths)
+	addPlanPaths(paths)
 	return object{
 		"openapi": "3.0.3",
 		"info": object{

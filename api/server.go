@@ -61,6 +61,7 @@ func New(store *data.Store, log *slog.Logger, opt Options) *echo.Echo {
 	s.searchRoutes(e)
 	s.hotspotRoutes(e)
 	s.mapRoutes(e)
+	s.planRoutes(e)
 	return e
 }
 

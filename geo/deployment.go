@@ -2,7 +2,9 @@ package geo
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -38,6 +40,77 @@ func TPSClassFor(c Category) (TPSClass, error) {
 // TPSCounts counts a desa's TPS per class.
 type TPSCounts map[TPSClass]int
 
+// Total is the number of TPS counted, over every class.
+func (t TPSCounts) Total() int {
+	n := 0
+	for _, v := range t {
+		n += v
+	}
+	return n
+}
+
+// MaxDesaTPS bounds the TPS a planner gives a desa, in each class and in all
+// where the stored count is unknown: the most any desa had in Pemilu 2024 was 451.
+const MaxDesaTPS = 1000
+
+// ClassedBy tells how a desa's TPS were classed for a plan.
+type ClassedBy string
+
+const (
+	// ClassedByCategory: every TPS takes the class of the desa's score category (TPSClassFor).
+	ClassedByCategory ClassedBy = "category"
+	// ClassedByPlanner: the planner gave the desa's TPS per class.
+	ClassedByPlanner ClassedBy = "planner"
+	// ClassedUnscored: the desa has no score in the phase; its TPS count as kurang_rawan.
+	ClassedUnscored ClassedBy = "unscored"
+	// ClassedNoTPS: the desa's TPS count is unknown; it has no TPS to guard and needs only the minimum.
+	ClassedNoTPS ClassedBy = "no_tps"
+)
+
+// DesaTPS classes a desa's TPS for a plan, every class present in the
+// result. Counts the planner gives win, and must add up to the desa's TPS
+// (tps, nil when unknown; then at most MaxDesaTPS). Otherwise all the desa's
+// TPS take the class of its category; with no category (no score) they count
+// as kurang_rawan, the lightest guard any TPS gets, so that a desa's TPS are
+// never left out of the need for want of a score; with no TPS count there is
+// nothing to class.
+func DesaTPS(tps *int, category Category, given TPSCounts) (TPSCounts, ClassedBy, error) {
+	out := TPSCounts{KurangRawan: 0, Rawan: 0, SangatRawan: 0}
+	if given != nil {
+		for _, c := range slices.Sorted(maps.Keys(given)) {
+			if _, err := ParseTPSClass(string(c)); err != nil {
+				return nil, "", err
+			}
+			if given[c] < 0 || given[c] > MaxDesaTPS {
+				return nil, "", fmt.Errorf("%s TPS %d is not a whole number from 0 to %d", c, given[c], MaxDesaTPS)
+			}
+			out[c] = given[c]
+		}
+		switch total := out.Total(); {
+		case tps != nil && total != *tps:
+			return nil, "", fmt.Errorf("the classes add up to %d TPS; the desa has %d", total, *tps)
+		case tps == nil && total > MaxDesaTPS:
+			return nil, "", fmt.Errorf("the classes add up to %d TPS, more than the %d a desa can have", total, MaxDesaTPS)
+		}
+		return out, ClassedByPlanner, nil
+	}
+	switch {
+	case tps == nil:
+		return out, ClassedNoTPS, nil
+	case *tps < 0:
+		return nil, "", fmt.Errorf("TPS count %d must not be negative", *tps)
+	case category == "":
+		out[KurangRawan] = *tps
+		return out, ClassedUnscored, nil
+	}
+	c, err := TPSClassFor(category)
+	if err != nil {
+		return nil, "", err
+	}
+	out[c] = *tps
+	return out, ClassedByCategory, nil
+}
+
 // GuardPattern is how many police guard a group of PerTPS TPS of one class.
 type GuardPattern struct {
 	Police int `json:"police"`
@@ -57,8 +130,12 @@ func PolresSerang2024() GuardPatterns {
 	}
 }
 
-// Validate checks that every class has a pattern, with no police below zero
-// and groups of at least one TPS, and that no other class is named.
+// MaxGroupPolice bounds the police of one guard group, which keeps the sums
+// of a national plan far from overflowing.
+const MaxGroupPolice = 1000
+
+// Validate checks that every class has a pattern, with 0 to MaxGroupPolice
+// police and groups of at least one TPS, and that no other class is named.
 func (g GuardPatterns) Validate() error {
 	for _, c := range TPSClasses {
 		p, ok := g[c]
@@ -67,11 +144,13 @@ func (g GuardPatterns) Validate() error {
 			return fmt.Errorf("guard pattern for %s is missing", c)
 		case p.Police < 0:
 			return fmt.Errorf("guard pattern for %s: police %d must not be negative", c, p.Police)
+		case p.Police > MaxGroupPolice:
+			return fmt.Errorf("guard pattern for %s: police %d is more than %d per group", c, p.Police, MaxGroupPolice)
 		case p.PerTPS < 1:
 			return fmt.Errorf("guard pattern for %s: per_tps %d must be at least 1", c, p.PerTPS)
 		}
 	}
-	for c := range g {
+	for _, c := range slices.Sorted(maps.Keys(g)) { // sorted: the same patterns name the same fault
 		if _, err := ParseTPSClass(string(c)); err != nil {
 			return fmt.Errorf("guard pattern: %w", err)
 		}

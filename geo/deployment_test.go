@@ -74,6 +74,7 @@ func TestGuardNeedRefusesInvalidPatternsAndCounts(t *testing.T) {
 	}{
 		{"group of zero TPS", with(Rawan, GuardPattern{Police: 2, PerTPS: 0}), TPSCounts{}, 0, "per_tps 0"},
 		{"negative police", with(SangatRawan, GuardPattern{Police: -1, PerTPS: 1}), TPSCounts{}, 0, "police -1"},
+		{"too many police in a group", with(Rawan, GuardPattern{Police: 1001, PerTPS: 2}), TPSCounts{}, 0, "police 1001 is more than 1000"},
 		{"missing class", missing, TPSCounts{}, 0, "rawan is missing"},
 		{"unknown class in patterns", with("waspada", GuardPattern{Police: 2, PerTPS: 4}), TPSCounts{}, 0, `"waspada"`},
 		{"unknown class in counts", PolresSerang2024(), TPSCounts{"waspada": 1}, 0, `"waspada"`},
@@ -85,6 +86,61 @@ func TestGuardNeedRefusesInvalidPatternsAndCounts(t *testing.T) {
 			_, err := c.patterns.Need(c.tps, c.min)
 			if err == nil || !strings.Contains(err.Error(), c.reason) {
 				t.Errorf("Need error = %v, want one naming %s", err, c.reason)
+			}
+		})
+	}
+}
+
+func TestDesaTPSClassesEveryTPSOfADesa(t *testing.T) {
+	n := func(v int) *int { return &v }
+	cases := []struct {
+		name     string
+		tps      *int
+		category Category
+		given    TPSCounts
+		want     TPSCounts
+		by       ClassedBy
+	}{
+		{"rendah desa: all kurang rawan", n(9), Rendah, nil, TPSCounts{KurangRawan: 9, Rawan: 0, SangatRawan: 0}, ClassedByCategory},
+		{"sedang desa: all rawan", n(4), Sedang, nil, TPSCounts{KurangRawan: 0, Rawan: 4, SangatRawan: 0}, ClassedByCategory},
+		{"tinggi desa: all sangat rawan", n(7), Tinggi, nil, TPSCounts{KurangRawan: 0, Rawan: 0, SangatRawan: 7}, ClassedByCategory},
+		{"no score: counted kurang rawan", n(5), "", nil, TPSCounts{KurangRawan: 5, Rawan: 0, SangatRawan: 0}, ClassedUnscored},
+		{"no TPS count: nothing to class", nil, Tinggi, nil, TPSCounts{KurangRawan: 0, Rawan: 0, SangatRawan: 0}, ClassedNoTPS},
+		{"planner's count wins over the category", n(4), Rendah, TPSCounts{Rawan: 3, SangatRawan: 1},
+			TPSCounts{KurangRawan: 0, Rawan: 3, SangatRawan: 1}, ClassedByPlanner},
+		{"planner's count where the stored one is unknown", nil, "", TPSCounts{KurangRawan: 12},
+			TPSCounts{KurangRawan: 12, Rawan: 0, SangatRawan: 0}, ClassedByPlanner},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, by, err := DesaTPS(c.tps, c.category, c.given)
+			if err != nil || !reflect.DeepEqual(got, c.want) || by != c.by {
+				t.Errorf("DesaTPS = %v, %s, %v; want %v, %s", got, by, err, c.want, c.by)
+			}
+		})
+	}
+}
+
+func TestDesaTPSRefusesCountsThatDoNotAddUp(t *testing.T) {
+	n := func(v int) *int { return &v }
+	cases := []struct {
+		name   string
+		tps    *int
+		given  TPSCounts
+		reason string
+	}{
+		{"more than the desa has", n(4), TPSCounts{Rawan: 3, SangatRawan: 2}, "add up to 5 TPS; the desa has 4"},
+		{"fewer than the desa has", n(4), TPSCounts{Rawan: 3}, "add up to 3 TPS; the desa has 4"},
+		{"negative count", n(4), TPSCounts{Rawan: 6, SangatRawan: -2}, "sangat_rawan TPS -2"},
+		{"counts that would overflow", nil, TPSCounts{KurangRawan: 1 << 62, Rawan: 1 << 62, SangatRawan: 1 << 62}, "kurang_rawan TPS 4611686018427387904"},
+		{"unknown class", n(4), TPSCounts{"waspada": 4}, `"waspada"`},
+		{"too many where the count is unknown", nil, TPSCounts{Rawan: 600, SangatRawan: 401}, "add up to 1001 TPS, more than the 1000"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, err := DesaTPS(c.tps, Rendah, c.given)
+			if err == nil || !strings.Contains(err.Error(), c.reason) {
+				t.Errorf("DesaTPS error = %v, want one saying %s", err, c.reason)
 			}
 		})
 	}
