@@ -322,7 +322,7 @@ func (t *tileServer) tileJSON(c echo.Context) error {
 		"bounds":      []float64{b.MinLon, b.MinLat, b.MaxLon, b.MaxLat},
 		"center":      []float64{(b.MinLon + b.MaxLon) / 2, (b.MinLat + b.MaxLat) / 2, float64(r.MinZoom())},
 		"vector_layers": []any{map[string]any{
-			"id": collection, "description": tileDescription(r), "minzoom": r.MinZoom(), "maxzoom": geo.MaxZoom, "fields": fields,
+			"id": r.Layer(), "description": tileDescription(r), "minzoom": r.MinZoom(), "maxzoom": geo.MaxZoom, "fields": fields,
 		}},
 	})
 }
@@ -397,7 +397,7 @@ func (t *tileServer) tileset(c echo.Context) error {
 		"tileMatrixSetURI": webMercatorQuadURI,
 		"boundingBox":      map[string]any{"lowerLeft": []float64{b.MinLon, b.MinLat}, "upperRight": []float64{b.MaxLon, b.MaxLat}, "crs": crs84},
 		"layers": []any{map[string]any{
-			"id": collection, "dataType": "vector", "geometryDimension": geometryDimension,
+			"id": r.Layer(), "dataType": "vector", "geometryDimension": geometryDimension,
 			"minTileMatrix": strconv.Itoa(r.MinZoom()), "maxTileMatrix": strconv.Itoa(geo.MaxZoom),
 			"propertiesSchema": map[string]any{"type": "object", "properties": properties},
 		}},

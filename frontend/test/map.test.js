@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
@@ -353,6 +354,226 @@ test('on a tablet the map fills the screen and a tapped desa opens its panel ove
   assert.ok(box.x >= 0 && box.x + box.width <= TABLET.width, `the panel (${box.x}+${box.width}) leaves the screen`);
   assert.ok(box.width < TABLET.width, 'the panel covers the whole screen');
   await page.screenshot({ path: join(artifacts, 'tablet.png') });
+  await assertClean(map);
+  await page.close();
+});
+
+// --- H3, hot spots and the planner ---------------------------------------------------
+
+// number reads a whole number in Indonesian notation (1.300).
+const number = (text) => Number(text.trim().replaceAll('.', ''));
+
+// uniqueBy keeps the first of the features with the same key (a polygon
+// crossing tiles is rendered once per tile).
+const uniqueBy = (features, key) => [...new Map(features.map((f) => [f[key], f])).values()];
+
+// renderedProperties are the properties of the features a layer draws in view.
+function renderedProperties(page, layer) {
+  return page.evaluate((layer) => window.map.queryRenderedFeatures({ layers: [layer] }).map((f) => f.properties), layer);
+}
+
+// viewBBox is the map's view as minLon,minLat,maxLon,maxLat.
+async function viewBBox(page) {
+  const [[west, south], [east, north]] = await page.evaluate(() => window.map.getBounds().toArray());
+  return [west, south, east, north].map((v) => v.toFixed(6)).join(',');
+}
+
+// checkCells asserts that the cells drawn have the resolution, category and
+// score of the API's cells of that resolution in the view, and returns them.
+async function checkCells(page, res) {
+  const cells = uniqueBy(await renderedProperties(page, 'h3-fill'), 'h3');
+  assert.ok(cells.length > 5, `only ${cells.length} H3 cells drawn`);
+  assert.deepEqual([...new Set(cells.map((c) => c.res))], [res], 'the resolution of the cells drawn');
+  const { features } = await api(`/h3/${res}?bbox=${await viewBBox(page)}&phase=${await selectedPhase(page)}`);
+  const want = new Map(features.map((f) => [f.properties.h3, f.properties]));
+  for (const c of cells) {
+    const w = want.get(c.h3);
+    assert.ok(w, `cell ${c.h3} is drawn but /h3/${res} has no such cell in the view`);
+    assert.equal(c.category, w.category, `the category of cell ${c.h3}`);
+    assert.ok(Math.abs(c.score - w.score) < 0.005, `cell ${c.h3}: score ${c.score} drawn, ${w.score} in the API`);
+  }
+  return { cells, want };
+}
+
+test('the H3 layer draws the cells of the API and the resolution control switches their tiles', TEST, async () => {
+  const map = await openMap();
+  const { page } = map;
+  for (const id of ['layer-incidents', 'layer-labels']) await untick(page, id);
+  // Zoom 11 shows resolution 7 when the resolution follows the zoom.
+  await page.evaluate(([lon, lat]) => window.map.jumpTo({ center: [lon, lat], zoom: 11 }), target.point);
+  await page.locator('#layer-h3').check();
+  await settled(page);
+  const { cells, want } = await checkCells(page, 7);
+  assert.match(await page.locator('#h3-note').textContent(), /Resolusi di layar: 7\./);
+
+  // A click on the middle of a cell shows its values in the panel.
+  const cell = want.get(cells[Math.floor(cells.length / 2)].h3);
+  const { features: [item] } = await api(`/h3/7?bbox=${await viewBBox(page)}&phase=${await selectedPhase(page)}`)
+    .then((fc) => ({ features: fc.features.filter((f) => f.properties.h3 === cell.h3) }));
+  const ring = item.geometry.coordinates[0].slice(1);
+  const centre = [0, 1].map((i) => ring.reduce((sum, p) => sum + p[i], 0) / ring.length);
+  const canvas = await page.locator('#peta canvas').boundingBox();
+  const at = await page.evaluate((p) => window.map.project(p), centre);
+  await page.mouse.click(canvas.x + at.x, canvas.y + at.y);
+  const panel = page.locator('#unit');
+  await panel.locator('h2', { hasText: cell.h3 }).waitFor({ timeout: 10_000 });
+  assert.equal(await panel.locator('.score').textContent(), cell.score.toFixed(2).replace('.', ','));
+  assert.equal((await panel.locator('.category').textContent()).toLowerCase(), cell.category);
+  const text = await panel.textContent();
+  assert.ok(text.includes(`Jumlah desa${cell.desa_count}`), `the panel does not give the cell's ${cell.desa_count} desa: ${text}`);
+  assert.ok(!/null|undefined/.test(text), `the panel shows a missing value: ${text}`);
+  assert.ok(await panel.locator('.badge').isVisible(), 'the demo label of a cell of demo scores');
+
+  // A fixed resolution: the tiles of the h3-8 tileset.
+  const tile8 = page.waitForRequest((r) => /\/tiles\/h3-8\/\d+\/\d+\/\d+\.mvt/.test(new URL(r.url()).pathname), { timeout: 10_000 });
+  await page.locator('#h3-res').selectOption('8');
+  await tile8;
+  await page.waitForFunction(() => {
+    const f = window.map.queryRenderedFeatures({ layers: ['h3-fill'] });
+    return f.length > 0 && f.every((c) => c.properties.res === 8) && window.map.loaded();
+  }, null, { timeout: 20_000 });
+  await checkCells(page, 8);
+  assert.ok(map.requests.some((u) => new URL(u).pathname === '/tiles/h3-8.json'), 'the TileJSON of h3-8 was not requested');
+  await page.screenshot({ path: join(artifacts, 'h3.png') });
+  await assertClean(map);
+  await page.close();
+});
+
+test('the hot spot layer colours the Gi* bins of the API with a legend that counts them', TEST, async () => {
+  const map = await openMap();
+  const { page } = map;
+  for (const id of ['layer-incidents', 'layer-labels', 'layer-boundaries']) await untick(page, id);
+  const desa = (await api(`/collections/desa/items/${target.code}`)).properties;
+  await showTarget(page);
+
+  // By default the analysis covers the kabupaten/kota in the middle of the map.
+  await page.locator('#layer-hotspot').check();
+  await page.locator('#hotspot-summary strong', { hasText: `(${desa.kabupaten_code})` }).waitFor({ timeout: 15_000 });
+
+  // With the FDR correction, over the kabupaten chosen from the list: the map moves to show all of it.
+  const phase = await selectedPhase(page);
+  const fc = await api(`/hotspots?area=${desa.kabupaten_code}&unit=desa&value=composite&fdr=true&phase=${phase}`);
+  await page.locator('#hotspot-fdr').check();
+  await page.locator('#hotspot-summary', { hasText: 'Dengan koreksi FDR' }).waitFor({ timeout: 15_000 });
+  await page.locator('#hotspot-area').selectOption(desa.kabupaten_code);
+  const [minLon, minLat, maxLon, maxLat] = fc.features.flatMap((f) => f.geometry.coordinates.flat(2))
+    .reduce(([x0, y0, x1, y1], [x, y]) => [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)], [Infinity, Infinity, -Infinity, -Infinity]);
+  await page.waitForFunction(([w0, s0, e0, n0]) => {
+    const [[w, s], [e, n]] = window.map.getBounds().toArray();
+    return !window.map.isMoving() && w <= w0 && s <= s0 && e >= e0 && n >= n0;
+  }, [minLon, minLat, maxLon, maxLat], { timeout: 15_000 });
+  await settled(page);
+
+  const bins = new Map(fc.features.map((f) => [f.properties.code, f.properties]));
+  const counts = {};
+  for (const p of bins.values()) {
+    const key = p.island ? 'island' : String(p.bin_fdr);
+    counts[key] = (counts[key] || 0) + 1;
+  }
+  const legend = Object.fromEntries(await page.locator('#hotspot-legend .count').evaluateAll((spans) => spans.map((s) => [s.dataset.bin, s.textContent])));
+  for (const [bin, shown] of Object.entries(legend)) assert.equal(number(shown), counts[bin] || 0, `the legend's count of bin ${bin}`);
+  const hotInLegend = ['1', '2', '3'].reduce((sum, b) => sum + number(legend[b]), 0);
+  assert.equal(hotInLegend, fc.hot, 'the hot units in the legend and in the API');
+  assert.equal(number((await page.locator('#hotspot-summary .hot-count').textContent()).replace(/\D+/, '')), fc.hot);
+  assert.ok((await page.locator('#hotspot-summary').textContent()).includes(`n = ${fc.method.n.toLocaleString('id-ID')}`), 'the summary gives n');
+  assert.ok(fc.hot > 0, `the sample has no hot spot in ${desa.kabupaten_code} to draw`);
+
+  // Every unit drawn has the API's bin, and every hot unit is drawn (the whole kabupaten is in view).
+  const drawn = uniqueBy(await renderedProperties(page, 'hotspot-fill'), 'code');
+  for (const p of drawn) assert.equal(p.bin_fdr, bins.get(p.code)?.bin_fdr, `desa ${p.code} drawn in bin ${p.bin_fdr}`);
+  const hotDrawn = drawn.filter((p) => p.bin_fdr > 0).map((p) => p.code).sort();
+  const hotWanted = [...bins.values()].filter((p) => p.bin_fdr > 0).map((p) => p.code).sort();
+  assert.deepEqual(hotDrawn, hotWanted, 'the hot desa drawn');
+
+  // The colour on screen inside the largest desa of the hottest bin is the legend's.
+  const hottest = Math.max(...hotWanted.map((c) => bins.get(c).bin_fdr));
+  const inBin = fc.features.filter((f) => f.properties.bin_fdr === hottest);
+  const largest = inBin.reduce((a, b) => (JSON.stringify(b.geometry).length > JSON.stringify(a.geometry).length ? b : a));
+  const point = interiorPoint(largest.geometry);
+  const canvas = await page.locator('#peta canvas').boundingBox();
+  const at = await page.evaluate((p) => window.map.project(p), point);
+  const swatches = Object.fromEntries(await page.locator('#hotspot-legend .swatch').evaluateAll((ss) => ss
+    .filter((s) => s.dataset.bin !== 'island')
+    .map((s) => [s.dataset.bin, getComputedStyle(s).backgroundColor.match(/[\d.]+/g).slice(0, 3).map(Number)])));
+  const pixel = await pixelAt(page, canvas.x + at.x, canvas.y + at.y);
+  assert.equal(nearest(pixel, swatches), String(hottest), `desa ${largest.properties.code} (bin ${hottest}) is drawn ${pixel}`);
+  await page.locator('#hotspot').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(artifacts, 'hotspots.png') });
+  await assertClean(map);
+  await page.close();
+});
+
+// parseCSV reads RFC 4180 text into rows of fields.
+function parseCSV(text) {
+  const rows = [];
+  let row = [], field = '', quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (ch === '"') quoted = false; else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') { row.push(field); field = ''; } else if (ch === '\r' || ch === '\n') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(field); rows.push(row); row = []; field = '';
+    } else field += ch;
+  }
+  if (field !== '' || row.length) { row.push(field); rows.push(row); }
+  return rows;
+}
+
+test('on a tablet the planner spreads 1,300 personnel as the API does, on the map, in its table and its CSV', TEST, async () => {
+  const map = await openMap(TABLET);
+  const { page } = map;
+  const { features: provinsi } = await api('/collections/provinsi/items?properties=code');
+  assert.equal(provinsi.length, 1, 'the sample holds one provinsi');
+  const area = provinsi[0].properties.code;
+
+  await page.locator('#panel-toggle').tap();
+  assert.equal(await page.locator('#plan-areas').inputValue(), area, 'the planner covers the one provinsi by default');
+  await page.locator('#plan-available').fill('1300');
+  await page.locator('#plan-compute').tap();
+  const foot = page.locator('#plan-result table.kabupaten tfoot');
+  await foot.waitFor({ timeout: 15_000 });
+
+  const phase = await selectedPhase(page);
+  const res = await fetch(new URL('/plan/deployment', server), {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ available: 1300, areas: [area], min_per_desa: 0, reserve: 0, election: target.election, phase }),
+  });
+  assert.equal(res.status, 200);
+  const plan = await res.json();
+  const expected = Math.min(1300, plan.totals.need);
+  assert.equal(plan.totals.allocated, expected, 'the API allocates what is available, or the need');
+  assert.equal(number(await foot.locator('td.allocated').textContent()), expected, 'the table total');
+  assert.equal(number(await page.locator('#plan-result [data-total=allocated] .value').textContent()), expected);
+  assert.equal(number(await page.locator('#plan-result [data-total=need] .value').textContent()), plan.totals.need);
+  assert.equal(number(await page.locator('#plan-result [data-total=shortfall] .value').textContent()), plan.totals.shortfall);
+  const rows = await page.locator('#plan-result table.kabupaten tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.dataset.code, tr.querySelector('td.allocated').textContent]));
+  assert.deepEqual(rows.map(([code, n]) => [code, number(n)]), plan.kabupaten.map((k) => [k.code, k.allocated]), 'the kabupaten rows');
+  assert.ok(await page.locator('#plan-result .plan-areas .badge').isVisible(), 'the demo label of a plan over demo scores');
+  const said = await page.locator('#plan-result').textContent();
+  assert.ok(!/null|undefined|\[object/.test(said), `the plan shows a missing value: ${said}`);
+  if (plan.totals.shortfall > 0) assert.ok(said.includes(`Kekurangan ${plan.totals.shortfall.toLocaleString('id-ID')} personel`), 'the shortfall is stated');
+
+  // The map colours every desa by its personnel: the target's feature state is its allocation.
+  const wanted = plan.desa.find((d) => d.code === target.code);
+  assert.equal(await page.evaluate((code) => window.map.getFeatureState({ source: 'desa', sourceLayer: 'desa', id: code }).allocated, target.code),
+    wanted.allocated, `the personnel of desa ${target.code} on the map`);
+
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.locator('#plan-csv').tap()]);
+  assert.match(download.suggestedFilename(), /\.csv$/);
+  const [header, ...lines] = parseCSV(await readFile(await download.path(), 'utf8')).filter((r) => r.length > 1);
+  const allocated = header.indexOf('allocated');
+  assert.ok(allocated >= 0, `no allocated column in ${header}`);
+  assert.equal(lines.length, plan.totals.desa, 'a line per desa');
+  assert.equal(lines.reduce((sum, r) => sum + Number(r[allocated]), 0), expected, 'the CSV sums to the allocation');
+  await page.locator('#plan-result .plan-table.kabupaten').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(artifacts, 'plan-tablet.png') });
+
+  // Panel closed: the allocation on the map.
+  await page.locator('#panel-toggle').tap();
+  await settled(page);
+  await page.screenshot({ path: join(artifacts, 'plan-map.png') });
   await assertClean(map);
   await page.close();
 });
