@@ -12,6 +12,7 @@ import (
 
 	"github.com/paulmach/orb/encoding/mvt"
 
+	"github.com/petarawan/petarawan/data"
 	"github.com/petarawan/petarawan/data/datatest"
 	"github.com/petarawan/petarawan/geo"
 )
@@ -213,6 +214,31 @@ func TestH3AnswersUnavailableWhenStale(t *testing.T) {
 		if res.status != http.StatusServiceUnavailable || res.header.Get("Retry-After") == "" ||
 			!strings.Contains(string(res.body), "petarawan h3 recompute") {
 			t.Errorf("GET %s with stale cells: %d %s", path, res.status, res.body)
+		}
+	}
+}
+
+// After a recompute up to res 7, the finer resolutions answer 404 and the
+// tiles by zoom stop at res 7.
+func TestH3ResolutionsLeftOut(t *testing.T) {
+	dbURL := datatest.BantenCopy(t)
+	store := datatest.Open(t, dbURL)
+	if _, err := store.RecomputeH3(context.Background(), data.Actor{Name: "test", Role: data.Admin}, 7, func(string) {}); err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, apiHandler(store))
+	for _, path := range []string{"/h3/8", "/collections/h3-9/items", "/tiles/h3-8/13/6511/4235.mvt"} {
+		if res := get(t, srv.URL+path); res.status != http.StatusNotFound || !strings.Contains(string(res.body), "--max-res") {
+			t.Errorf("GET %s: %d %s, want a 404 naming --max-res", path, res.status, res.body)
+		}
+	}
+	layers, err := mvt.Unmarshal(getTile(t, srv.URL+"/tiles/h3/13/6511/4235.mvt").body)
+	if err != nil || len(layers) != 1 || len(layers[0].Features) == 0 {
+		t.Fatalf("a z13 h3 tile over Serang: %v, %d layers", err, len(layers))
+	}
+	for _, f := range layers[0].Features {
+		if f.Properties["res"] != float64(7) {
+			t.Fatalf("a z13 h3 tile holds a cell of res %v, want 7, the finest computed", f.Properties["res"])
 		}
 	}
 }

@@ -50,6 +50,7 @@ func problemFor(err error) *Problem {
 	var p *Problem
 	var he *echo.HTTPError
 	var invalid *data.InvalidInput
+	var notComputed *data.H3NotComputedError
 	switch {
 	case errors.As(err, &p):
 		return p
@@ -64,6 +65,8 @@ func problemFor(err error) *Problem {
 			Detail: invalid.Error(), Problems: invalid.Problems}
 	case errors.Is(err, data.ErrH3Stale):
 		return unavailable(err.Error())
+	case errors.As(err, &notComputed):
+		return notFound(err.Error())
 	case errors.Is(err, data.ErrNotFound):
 		// "no indicator \"x\": not found" reads better without its tail.
 		return notFound(strings.TrimSuffix(err.Error(), ": "+data.ErrNotFound.Error()))

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -40,13 +43,18 @@ var ErrH3Stale = errors.New("the H3 aggregates are missing or older than the bou
 // vertices it meets, and a cell meets few pieces.
 const desaPieceVertices = 64
 
-// RecomputeH3 measures, for every aggregated resolution, the overlap of each
-// desa with each H3 cell (candidates from geo.H3Cover, intersections from
-// PostGIS), replaces the H3 tables with them and aggregates the
-// scores of every election phase, all in one transaction: readers see the
-// old cells until it commits. progress is told each step.
-func (s *Store) RecomputeH3(ctx context.Context, actor Actor, progress func(step string)) (H3Report, error) {
-	report := H3Report{Resolutions: geo.H3Resolutions, Cells: map[int]int{}, Overlaps: map[int]int{}}
+// RecomputeH3 measures, for every aggregated resolution up to maxRes, the
+// overlap of each desa with each H3 cell (candidates from geo.H3Cover,
+// intersections from PostGIS), replaces the H3 tables with them and
+// aggregates the scores of every election phase, all in one transaction:
+// readers see the old cells until it commits. The resolutions are measured
+// one after the other, so that memory and temporary tables hold one at a
+// time. progress is told each step.
+func (s *Store) RecomputeH3(ctx context.Context, actor Actor, maxRes int, progress func(step string)) (H3Report, error) {
+	if maxRes < geo.H3MinRes || maxRes > geo.H3MaxRes {
+		return H3Report{}, fmt.Errorf("h3 recompute: the highest resolution must be %d-%d, not %d", geo.H3MinRes, geo.H3MaxRes, maxRes)
+	}
+	report := H3Report{Resolutions: geo.H3Resolutions[:maxRes-geo.H3MinRes+1], Cells: map[int]int{}, Overlaps: map[int]int{}}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
 			return err
@@ -54,30 +62,29 @@ func (s *Store) RecomputeH3(ctx context.Context, actor Actor, progress func(step
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('h3 recompute', 0))`); err != nil {
 			return err
 		}
-		progress("listing candidate cells")
-		if err := copyH3Candidates(ctx, tx); err != nil {
+		desa, err := readDesaShapes(ctx, tx)
+		if err != nil {
 			return err
 		}
-		progress("measuring overlaps")
-		if err := measureOverlaps(ctx, tx); err != nil {
+		if err := prepareH3Tables(ctx, tx); err != nil {
 			return err
 		}
-		progress("replacing the H3 tables")
-		if err := replaceH3Tables(ctx, tx); err != nil {
-			return err
+		for _, res := range report.Resolutions {
+			progress(fmt.Sprintf("res %d: listing candidate cells", res))
+			if err := copyH3Candidates(ctx, tx, desa, res); err != nil {
+				return err
+			}
+			progress(fmt.Sprintf("res %d: measuring overlaps", res))
+			if err := storeOverlaps(ctx, tx); err != nil {
+				return err
+			}
 		}
 		if err := countH3(ctx, tx, &report); err != nil {
 			return err
 		}
 		progress("aggregating scores")
-		phases, err := s.allPhases(ctx, tx)
-		if err != nil {
+		if err := refreshH3Scores(ctx, tx, nil, nil); err != nil {
 			return err
-		}
-		for _, p := range phases {
-			if err := refreshH3Scores(ctx, tx, p.Election, p.Phase, nil); err != nil {
-				return err
-			}
 		}
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM h3_score`).Scan(&report.Scores); err != nil {
 			return err
@@ -100,28 +107,18 @@ func (s *Store) RecomputeH3(ctx context.Context, actor Actor, progress func(step
 	return report, s.vacuumAnalyze(ctx, "h3_cell", "h3_desa", "h3_score")
 }
 
-// copyH3Candidates lists every (resolution, cell, desa) that may overlap
-// into the temporary table h3_candidate (inside: the cell lies wholly in the
-// desa, geo.H3Cover), and each candidate cell's hexagon and area (H3's own,
-// on the sphere) into h3_candidate_cell.
-func copyH3Candidates(ctx context.Context, tx pgx.Tx) error {
-	for _, stmt := range []string{
-		`CREATE TEMP TABLE h3_candidate (res smallint, cell bigint, desa_code text, inside boolean) ON COMMIT DROP`,
-		`CREATE TEMP TABLE h3_candidate_cell (res smallint, cell bigint, wkb bytea, area_m2 float8) ON COMMIT DROP`,
-	} {
-		if _, err := tx.Exec(ctx, stmt); err != nil {
-			return err
-		}
-	}
+// desaShape is a desa's code and polygons.
+type desaShape struct {
+	code string
+	geom orb.MultiPolygon
+}
+
+func readDesaShapes(ctx context.Context, tx pgx.Tx) ([]desaShape, error) {
 	rows, err := tx.Query(ctx, `SELECT code, ST_AsBinary(geom) FROM admin_unit WHERE level = 4 ORDER BY code`)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	type desa struct {
-		code string
-		geom orb.MultiPolygon
-	}
-	var all []desa
+	var all []desaShape
 	var code string
 	var raw []byte
 	_, err = pgx.ForEachRow(rows, []any{&code, &raw}, func() error {
@@ -133,83 +130,27 @@ func copyH3Candidates(ctx context.Context, tx pgx.Tx) error {
 		if !ok {
 			return fmt.Errorf("desa %s: geometry is a %s, not a MultiPolygon", code, g.GeoJSONType())
 		}
-		all = append(all, desa{code, mp})
+		all = append(all, desaShape{code, mp})
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	// The resolutions are independent: list them on every core.
-	type listing struct{ candidates, hexagons [][]any }
-	listings := make([]listing, len(geo.H3Resolutions))
-	var wg sync.WaitGroup
-	for i, res := range geo.H3Resolutions {
-		wg.Go(func() {
-			cells := map[h3.Cell]bool{}
-			l := &listings[i]
-			for _, d := range all {
-				inside, edge := geo.H3Cover(d.geom, res)
-				for _, c := range inside {
-					l.candidates = append(l.candidates, []any{int16(res), int64(c), d.code, true})
-					cells[c] = true
-				}
-				for _, c := range edge {
-					l.candidates = append(l.candidates, []any{int16(res), int64(c), d.code, false})
-					cells[c] = true
-				}
-			}
-			for c := range cells {
-				l.hexagons = append(l.hexagons, []any{int16(res), int64(c), orb.Geometry(geo.H3CellPolygon(c)), h3.CellAreaM2(c)})
-			}
-		})
-	}
-	wg.Wait()
-	for _, l := range listings {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"h3_candidate"}, []string{"res", "cell", "desa_code", "inside"}, pgx.CopyFromRows(l.candidates)); err != nil {
-			return err
-		}
-		for _, h := range l.hexagons {
-			b, err := wkb.Marshal(h[2].(orb.Geometry))
-			if err != nil {
-				return err
-			}
-			h[2] = b
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"h3_candidate_cell"}, []string{"res", "cell", "wkb", "area_m2"}, pgx.CopyFromRows(l.hexagons)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return all, err
 }
 
-// measureOverlaps fills the temporary table h3_overlap with the area each
-// candidate cell shares with its desa: the whole cell where it lies inside
-// the desa, else the cell's share of its intersections with the desa's
-// pieces (in degrees², as a cell spans too little latitude for the share to
-// change on the sphere) times its area.
-func measureOverlaps(ctx context.Context, tx pgx.Tx) error {
+// prepareH3Tables empties the stored H3 tables (DELETE rather than TRUNCATE,
+// so that readers keep reading the old cells meanwhile) and makes the
+// temporary tables of a resolution's candidates, and the desa cut into
+// pieces of at most desaPieceVertices vertices.
+func prepareH3Tables(ctx context.Context, tx pgx.Tx) error {
 	for _, stmt := range []string{
-		`CREATE TEMP TABLE h3_hexagon ON COMMIT DROP AS
-			SELECT res, cell, g AS geom, area_m2, ST_Area(g) AS area_deg2
-			FROM (SELECT res, cell, area_m2, ST_SetSRID(ST_GeomFromWKB(wkb), 4326) AS g FROM h3_candidate_cell) c`,
-		`CREATE UNIQUE INDEX ON h3_hexagon (res, cell)`,
+		`DELETE FROM h3_score`,
+		`DELETE FROM h3_desa`,
+		`DELETE FROM h3_cell`,
+		`CREATE TEMP TABLE h3_candidate (cell bigint, desa_code text, inside boolean) ON COMMIT DROP`,
+		`CREATE TEMP TABLE h3_candidate_cell (res smallint, cell bigint, wkb bytea, area_m2 float8) ON COMMIT DROP`,
 		`CREATE TEMP TABLE desa_piece ON COMMIT DROP AS
-			SELECT code, ST_Subdivide(geom, ` + fmt.Sprint(desaPieceVertices) + `) AS geom FROM admin_unit WHERE level = 4`,
+			SELECT code, ST_Subdivide(geom, ` + strconv.Itoa(desaPieceVertices) + `) AS geom FROM admin_unit WHERE level = 4`,
 		`CREATE INDEX ON desa_piece (code)`,
-		`ANALYZE h3_candidate, h3_hexagon, desa_piece`,
-		`CREATE TEMP TABLE h3_overlap ON COMMIT DROP AS
-			SELECT k.res, k.cell, k.desa_code, x.area_m2 AS overlap_m2
-			FROM h3_candidate k JOIN h3_hexagon x ON x.res = k.res AND x.cell = k.cell
-			WHERE k.inside
-			UNION ALL
-			SELECT k.res, k.cell, k.desa_code,
-			       x.area_m2 * sum(ST_Area(ST_Intersection(x.geom, p.geom))) / x.area_deg2 AS overlap_m2
-			FROM h3_candidate k
-			JOIN h3_hexagon x ON x.res = k.res AND x.cell = k.cell
-			JOIN desa_piece p ON p.code = k.desa_code AND p.geom && x.geom
-			WHERE NOT k.inside
-			GROUP BY k.res, k.cell, k.desa_code, x.area_m2, x.area_deg2`,
-		`DELETE FROM h3_overlap WHERE NOT overlap_m2 > 0`,
+		`ANALYZE desa_piece`,
 	} {
 		if _, err := tx.Exec(ctx, stmt); err != nil {
 			return err
@@ -218,21 +159,112 @@ func measureOverlaps(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-// replaceH3Tables replaces the stored cells and overlaps with the measured
-// ones, and drops the cells' scores. DELETE rather than TRUNCATE, so that
-// readers keep reading the old cells meanwhile.
-func replaceH3Tables(ctx context.Context, tx pgx.Tx) error {
+// copyH3Candidates lists every (cell, desa) of resolution res that may
+// overlap into the temporary table h3_candidate (inside: the cell lies
+// wholly in the desa, geo.H3Cover), and each candidate cell's hexagon and
+// area (H3's own, on the sphere) into h3_candidate_cell. The desa are
+// covered on every core and their candidates streamed into COPY as they come.
+func copyH3Candidates(ctx context.Context, tx pgx.Tx, desa []desaShape, res int) error {
+	if _, err := tx.Exec(ctx, `TRUNCATE h3_candidate, h3_candidate_cell`); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := runtime.GOMAXPROCS(0)
+	found := make([]map[h3.Cell]bool, workers)
+	batches := make(chan [][]any, 2*workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		found[w] = map[h3.Cell]bool{}
+		wg.Go(func() {
+			for i := w; i < len(desa); i += workers {
+				inside, edge := geo.H3Cover(desa[i].geom, res)
+				batch := make([][]any, 0, len(inside)+len(edge))
+				for _, c := range inside {
+					batch = append(batch, []any{int64(c), desa[i].code, true})
+					found[w][c] = true
+				}
+				for _, c := range edge {
+					batch = append(batch, []any{int64(c), desa[i].code, false})
+					found[w][c] = true
+				}
+				select {
+				case batches <- batch:
+				case <-ctx.Done():
+					return
+				}
+			}
+		})
+	}
+	go func() { wg.Wait(); close(batches) }()
+	var batch [][]any
+	i := 0
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"h3_candidate"}, []string{"cell", "desa_code", "inside"},
+		pgx.CopyFromFunc(func() ([]any, error) {
+			for i >= len(batch) {
+				b, ok := <-batches
+				if !ok {
+					return nil, nil
+				}
+				batch, i = b, 0
+			}
+			i++
+			return batch[i-1], nil
+		}))
+	if err != nil {
+		return err
+	}
+	cells := found[0]
+	for _, f := range found[1:] {
+		maps.Copy(cells, f)
+	}
+	list := slices.Collect(maps.Keys(cells))
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"h3_candidate_cell"}, []string{"res", "cell", "wkb", "area_m2"},
+		pgx.CopyFromFunc(func() ([]any, error) {
+			if len(list) == 0 {
+				return nil, nil
+			}
+			c := list[0]
+			list = list[1:]
+			b, err := wkb.Marshal(geo.H3CellPolygon(c))
+			return []any{int16(res), int64(c), b, h3.CellAreaM2(c)}, err
+		}))
+	return err
+}
+
+// storeOverlaps measures the area each candidate cell of the resolution
+// shares with its desa: the whole cell where it lies inside the desa, else
+// the cell's share of its intersections with the desa's pieces (in degrees²,
+// as a cell spans too little latitude for the share to change on the sphere)
+// times its area. The cells that overlap a desa go to h3_cell, the overlaps
+// to h3_desa.
+func storeOverlaps(ctx context.Context, tx pgx.Tx) error {
 	for _, stmt := range []string{
-		`DELETE FROM h3_score`,
-		`DELETE FROM h3_desa`,
-		`DELETE FROM h3_cell`,
+		`CREATE TEMP TABLE h3_hexagon ON COMMIT DROP AS
+			SELECT res, cell, g AS geom, area_m2, ST_Area(g) AS area_deg2
+			FROM (SELECT res, cell, area_m2, ST_SetSRID(ST_GeomFromWKB(wkb), 4326) AS g FROM h3_candidate_cell) c`,
+		`CREATE UNIQUE INDEX ON h3_hexagon (cell)`,
+		`ANALYZE h3_candidate, h3_hexagon`,
+		`CREATE TEMP TABLE h3_overlap ON COMMIT DROP AS
+			SELECT k.cell, k.desa_code, x.area_m2 AS overlap_m2
+			FROM h3_candidate k JOIN h3_hexagon x ON x.cell = k.cell
+			WHERE k.inside
+			UNION ALL
+			SELECT k.cell, k.desa_code, x.area_m2 * sum(ST_Area(ST_Intersection(x.geom, p.geom))) / x.area_deg2 AS overlap_m2
+			FROM h3_candidate k
+			JOIN h3_hexagon x ON x.cell = k.cell
+			JOIN desa_piece p ON p.code = k.desa_code AND p.geom && x.geom
+			WHERE NOT k.inside
+			GROUP BY k.cell, k.desa_code, x.area_m2, x.area_deg2`,
+		`DELETE FROM h3_overlap WHERE NOT overlap_m2 > 0`,
 		`INSERT INTO h3_cell (res, cell, area_m2, covered_fraction, desa_count, geom, geom_3857)
 			SELECT x.res, x.cell, x.area_m2, least(1, o.covered_m2 / x.area_m2), o.desa_count, x.geom, ST_Transform(x.geom, 3857)
-			FROM (SELECT res, cell, sum(overlap_m2) AS covered_m2, count(*) AS desa_count FROM h3_overlap GROUP BY res, cell) o
-			JOIN h3_hexagon x ON x.res = o.res AND x.cell = o.cell`,
+			FROM (SELECT cell, sum(overlap_m2) AS covered_m2, count(*) AS desa_count FROM h3_overlap GROUP BY cell) o
+			JOIN h3_hexagon x ON x.cell = o.cell`,
 		`INSERT INTO h3_desa (res, cell, desa_code, overlap_m2, desa_share)
-			SELECT res, cell, desa_code, overlap_m2, overlap_m2 / sum(overlap_m2) OVER (PARTITION BY desa_code, res)
-			FROM h3_overlap`,
+			SELECT x.res, o.cell, o.desa_code, o.overlap_m2, o.overlap_m2 / sum(o.overlap_m2) OVER (PARTITION BY o.desa_code)
+			FROM h3_overlap o JOIN h3_hexagon x ON x.cell = o.cell`,
+		`DROP TABLE h3_overlap, h3_hexagon`,
 	} {
 		if _, err := tx.Exec(ctx, stmt); err != nil {
 			return err
@@ -257,31 +289,33 @@ func countH3(ctx context.Context, tx pgx.Tx, report *H3Report) error {
 	return err
 }
 
-// refreshH3Scores recomputes, in tx, the scores in an election phase of the
-// cells that the given desa overlap (nil: every cell) from the stored desa
-// scores: the mean weighted by overlap area, the mean weighted by TPS (each
+// refreshH3Scores recomputes, in tx, the scores in an election phase (nil:
+// every phase) of the cells that the given desa overlap (nil: every cell)
+// from the stored desa scores: the mean weighted by overlap area, the mean weighted by TPS (each
 // desa's TPS spread over its cells by area), the highest score, the desa per
 // category; the cell's category is that of its area-weighted mean by the desa
 // thresholds.
-func refreshH3Scores(ctx context.Context, tx pgx.Tx, election, phase string, desa []geo.Code) error {
-	scope := "true"
-	args := []any{election, phase}
+func refreshH3Scores(ctx context.Context, tx pgx.Tx, phase *phaseKey, desa []geo.Code) error {
+	var w clause
+	if phase != nil {
+		w.add("r.election_code = " + w.bind(phase.Election))
+		w.add("r.phase_code = " + w.bind(phase.Phase))
+	}
 	if desa != nil {
 		codes := make([]string, len(desa))
 		for i, d := range desa {
 			codes[i] = string(d)
 		}
-		scope = "(o.res, o.cell) IN (SELECT res, cell FROM h3_desa WHERE desa_code = ANY($3))"
-		args = append(args, codes)
+		w.add("(o.res, o.cell) IN (SELECT res, cell FROM h3_desa WHERE desa_code = ANY(" + w.bind(codes) + "))")
 	}
 	_, err := tx.Exec(ctx, `
 		INSERT INTO h3_score AS h (election_code, phase_code, res, cell, score, score_tps, score_max, category,
 		                           tps, rendah, sedang, tinggi, demo)
-		SELECT $1, $2, a.res, a.cell, a.score, a.score_tps, a.score_max,
+		SELECT a.election_code, a.phase_code, a.res, a.cell, a.score, a.score_tps, a.score_max,
 		       CASE WHEN a.score >= t.tinggi THEN 'tinggi' WHEN a.score >= t.sedang THEN 'sedang' ELSE 'rendah' END,
 		       a.tps, a.rendah, a.sedang, a.tinggi, a.demo
 		FROM (
-			SELECT o.res, o.cell,
+			SELECT r.election_code, r.phase_code, o.res, o.cell,
 			       round((sum(r.score::float8 * o.overlap_m2) / sum(o.overlap_m2))::numeric, 2) AS score,
 			       round((sum(r.score::float8 * u.tps_count * o.desa_share) / nullif(sum(u.tps_count * o.desa_share), 0))::numeric, 2) AS score_tps,
 			       max(r.score) AS score_max,
@@ -291,17 +325,17 @@ func refreshH3Scores(ctx context.Context, tx pgx.Tx, election, phase string, des
 			       count(*) FILTER (WHERE r.category = 'tinggi') AS tinggi,
 			       bool_or(r.demo) AS demo
 			FROM h3_desa o
-			JOIN risk_score r ON r.unit_code = o.desa_code AND r.election_code = $1 AND r.phase_code = $2
+			JOIN risk_score r ON r.unit_code = o.desa_code
 			JOIN admin_unit u ON u.code = o.desa_code
-			WHERE `+scope+`
-			GROUP BY o.res, o.cell
+			WHERE `+w.sql()+`
+			GROUP BY r.election_code, r.phase_code, o.res, o.cell
 		) a
 		CROSS JOIN category_threshold t
 		WHERE t.level = 4
 		ON CONFLICT (election_code, phase_code, res, cell) DO UPDATE SET
 			score = EXCLUDED.score, score_tps = EXCLUDED.score_tps, score_max = EXCLUDED.score_max,
 			category = EXCLUDED.category, tps = EXCLUDED.tps, rendah = EXCLUDED.rendah, sedang = EXCLUDED.sedang,
-			tinggi = EXCLUDED.tinggi, demo = EXCLUDED.demo`, args...)
+			tinggi = EXCLUDED.tinggi, demo = EXCLUDED.demo`, w.args...)
 	return err
 }
 
@@ -410,12 +444,38 @@ func (s *Store) checkH3(ctx context.Context) error {
 	return nil
 }
 
-// checkH3Query refuses what checkH3 refuses, and an area that does not exist.
+// H3NotComputedError says that a resolution was left out of the last
+// recompute (petarawan h3 recompute --max-res).
+type H3NotComputedError struct{ Res, MaxRes int }
+
+func (e *H3NotComputedError) Error() string {
+	return fmt.Sprintf("H3 resolution %d is not computed on this server (up to %d); petarawan h3 recompute --max-res %d computes it", e.Res, e.MaxRes, e.Res)
+}
+
+// checkH3Query refuses what checkH3 refuses, a resolution not computed and
+// an area that does not exist.
 func (s *Store) checkH3Query(ctx context.Context, q H3Query) error {
-	if err := s.checkH3(ctx); err != nil || q.Area == "" {
+	if err := s.checkH3(ctx); err != nil {
 		return err
 	}
+	if top, err := s.h3MaxRes(ctx); err != nil {
+		return err
+	} else if q.Res > top {
+		return &H3NotComputedError{Res: q.Res, MaxRes: top}
+	}
+	if q.Area == "" {
+		return nil
+	}
 	return s.unitExists(ctx, q.Area)
+}
+
+// h3MaxRes is the finest resolution of the last recompute.
+func (s *Store) h3MaxRes(ctx context.Context) (int, error) {
+	st, err := s.H3Status(ctx)
+	if err != nil || len(st.Resolutions) == 0 {
+		return 0, err
+	}
+	return slices.Max(st.Resolutions), nil
 }
 
 // H3Features counts the cells q matches and streams the page it selects as

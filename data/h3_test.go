@@ -201,7 +201,7 @@ func TestH3CellsFollowScoresAndBoundaries(t *testing.T) {
 		WHERE phase_code = 'masa_tenang' AND length(unit_code) = 13`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.RecomputeH3(ctx, testActor, func(string) {}); err != nil {
+	if _, err := store.RecomputeH3(ctx, testActor, geo.H3MaxRes, func(string) {}); err != nil {
 		t.Fatal(err)
 	}
 	if err := conn.QueryRow(ctx, cellsOfDesa).Scan(&afterRecompute); err != nil {

@@ -276,7 +276,7 @@ func score(ctx context.Context, tx pgx.Tx, actor Actor, election, phase string, 
 	if err := writeScores(ctx, tx, rows); err != nil {
 		return run, err
 	}
-	if err := refreshH3Scores(ctx, tx, election, phase, desa); err != nil {
+	if err := refreshH3Scores(ctx, tx, &phaseKey{election, phase}, desa); err != nil {
 		return run, err
 	}
 	units := len(rows)

@@ -263,6 +263,16 @@ func (s *Store) Tile(ctx context.Context, r TileRequest) (version int64, mvt []b
 		if err := s.checkH3(ctx); err != nil {
 			return 0, nil, err
 		}
+		top, err := s.h3MaxRes(ctx)
+		if err != nil {
+			return 0, nil, err
+		}
+		// Tiles by zoom stop at the finest resolution computed; a fixed one must be computed.
+		if r.H3Res == 0 {
+			r.H3Res = min(r.res(), top)
+		} else if r.H3Res > top {
+			return 0, nil, &H3NotComputedError{Res: r.H3Res, MaxRes: top}
+		}
 		sql, args = h3TileSQL(r)
 	case r.Level == 0:
 		if sql, args, err = incidentTileSQL(r); err != nil {

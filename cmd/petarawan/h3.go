@@ -2,25 +2,38 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
 	"github.com/petarawan/petarawan/data"
+	"github.com/petarawan/petarawan/geo"
 )
 
-// h3Command runs `petarawan h3 recompute [--if-stale]`.
+// h3Command runs `petarawan h3 recompute [--if-stale] [--max-res N]`.
 func h3Command(ctx context.Context, cfg config, args []string) error {
-	ifStale := len(args) == 2 && args[1] == "--if-stale"
-	if len(args) == 0 || args[0] != "recompute" || (len(args) > 1 && !ifStale) {
-		return fmt.Errorf("h3: usage: petarawan h3 recompute [--if-stale]")
+	const usage = "h3: usage: petarawan h3 recompute [--if-stale] [--max-res 5-9]"
+	if len(args) == 0 || args[0] != "recompute" {
+		return fmt.Errorf(usage)
+	}
+	flags := flag.NewFlagSet("h3 recompute", flag.ContinueOnError)
+	flags.SetOutput(io.Discard)
+	ifStale := flags.Bool("if-stale", false, "")
+	maxRes := flags.Int("max-res", geo.H3MaxRes, "")
+	if err := flags.Parse(args[1:]); err != nil || flags.NArg() > 0 {
+		return fmt.Errorf(usage)
+	}
+	if *maxRes < geo.H3MinRes || *maxRes > geo.H3MaxRes {
+		return fmt.Errorf("h3: --max-res %d: resolutions are %d-%d", *maxRes, geo.H3MinRes, geo.H3MaxRes)
 	}
 	store, _, err := cfg.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if ifStale {
+	if *ifStale {
 		st, err := store.H3Status(ctx)
 		if err != nil {
 			return err
@@ -31,7 +44,7 @@ func h3Command(ctx context.Context, cfg config, args []string) error {
 		}
 	}
 	start := time.Now()
-	report, err := store.RecomputeH3(ctx, cliActor(), func(step string) {
+	report, err := store.RecomputeH3(ctx, cliActor(), *maxRes, func(step string) {
 		fmt.Fprintf(os.Stderr, "%6s  %s\n", time.Since(start).Round(time.Second), step)
 	})
 	if err != nil {

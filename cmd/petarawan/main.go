@@ -32,7 +32,8 @@ const usage = `usage:
                                                reports every problem line by line and what would change
   petarawan score                              rescore every phase of every election from the stored inputs
   petarawan seed demo [--if-empty]             write deterministic demo observations and incidents, then score
-  petarawan h3 recompute [--if-stale]          measure every desa's overlap with the H3 cells of res 5-9 and
+  petarawan h3 recompute [--if-stale] [--max-res N]
+                                               measure every desa's overlap with the H3 cells of res 5-9 and
                                                aggregate the scores; --if-stale skips it when the H3 tables
                                                match the stored boundaries
   petarawan token create --role viewer|editor|admin NAME

@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/petarawan/petarawan/data"
+	"github.com/petarawan/petarawan/geo"
 )
 
 // EnvURL names the variable holding the test server's URL.
@@ -178,7 +179,7 @@ func load(dbURL string) error {
 		return err
 	}
 	// Before the demo scores, so that their scoring fills the cells as any scoring does.
-	if _, err := store.RecomputeH3(ctx, data.Actor{Name: "test", Role: data.Admin}, func(string) {}); err != nil {
+	if _, err := store.RecomputeH3(ctx, data.Actor{Name: "test", Role: data.Admin}, geo.H3MaxRes, func(string) {}); err != nil {
 		return err
 	}
 	_, err = store.SeedDemo(ctx)
