@@ -233,3 +233,30 @@ func (s *Server) h3CollectionInfo(c echo.Context, res int) error {
 	i := slices.IndexFunc(infos, func(info collectionInfo) bool { return info.ID == h3Collection(res) })
 	return writeJSON(c, http.StatusOK, MediaJSON, infos[i])
 }
+
+func addH3Paths(paths object) {
+	area := queryParam(ParamArea, "only the cells overlapping the desa of this admin unit (a Kemendagri code of any level, with or without dots)",
+		object{"type": "string"}, "", false)
+	format := queryParam(ParamFormat, "GeoJSON (json, geojson; the default) or CSV (csv: hex_id first, the column kepler.gl builds an H3 layer from)",
+		object{"type": "string", "enum": []string{"json", "geojson", FormatCSV}}, "", false)
+	cells := func(description string) object {
+		return object{"200": object{"description": description, "content": object{MediaGeoJSON: object{}, MediaCSV: object{"schema": object{"type": "string"}}}}}
+	}
+	paths["/h3/{res}"] = getOp(fmt.Sprintf("Every H3 cell of a resolution (at most %d) with the scores of its desa, in one answer", MaxH3Cells), "h3",
+		cells("the cells as a FeatureCollection with the method, or CSV"),
+		object{"name": "res", "in": "path", "required": true, "description": "H3 resolution",
+			"schema": object{"type": "integer", "minimum": geo.H3MinRes, "maximum": geo.H3MaxRes}},
+		ref(ParamBBox), area, ref(ParamElection), ref(ParamPhase), ref(ParamDatetime), format)
+	for _, res := range geo.H3Resolutions {
+		id := h3Collection(res)
+		paths["/collections/"+id] = getOp(fmt.Sprintf("Metadata of the H3 cells of resolution %d", res), "collection_"+id,
+			jsonResponse("the collection's metadata"), ref("f"))
+		paths["/collections/"+id+"/items"] = getOp(fmt.Sprintf("H3 cells of resolution %d with the scores of their desa", res), "items_"+id,
+			cells("a page of cells; follow the next link for more"),
+			ref(ParamBBox), area, ref(ParamLimit), ref(ParamOffset), ref(ParamElection), ref(ParamPhase), ref(ParamDatetime), format)
+		paths["/collections/"+id+"/items/{featureId}"] = getOp(fmt.Sprintf("One H3 cell of resolution %d", res), "item_"+id,
+			geoJSONResponse("the cell"), object{"name": "featureId", "in": "path", "required": true,
+				"description": "the H3 index, 15 hexadecimal digits", "schema": object{"type": "string", "pattern": "^[0-9a-fA-F]{15}$"}},
+			ref(ParamElection), ref(ParamPhase), ref(ParamDatetime), ref("f"))
+	}
+}

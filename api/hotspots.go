@@ -23,7 +23,6 @@ import (
 
 // Parameters of the hotspot analyses and the area summary.
 const (
-	ParamArea         = "area"
 	ParamPolygon      = "polygon"
 	ParamUnit         = "unit"
 	ParamRes          = "res"

@@ -43,6 +43,7 @@ func openAPIDocument(base string) object {
 	addIncidentPaths(paths)
 	addAdminPaths(paths)
 	addTilePaths(paths)
+	addH3Paths(paths)
 	addSearchPaths(paths)
 	addHotspotPaths(paths)
 	addPlanPaths(paths)

@@ -26,6 +26,8 @@ const (
 	ParamFormat     = "f"
 	// ParamType selects incidents by type code (comma-separated).
 	ParamType = "type"
+	// ParamArea selects by admin unit: the desa of /hotspots, the cells of /h3.
+	ParamArea = "area"
 )
 
 // Paging limits for items.
