@@ -293,8 +293,8 @@ func countH3(ctx context.Context, tx pgx.Tx, report *H3Report) error {
 // every phase) of the cells that the given desa overlap (nil: every cell)
 // from the stored desa scores: the mean weighted by overlap area, the mean weighted by TPS (each
 // desa's TPS spread over its cells by area), the highest score, the desa per
-// category; the cell's category is that of its area-weighted mean by the desa
-// thresholds.
+// category. (The cell's own category is read with the thresholds of the day:
+// a threshold change moves it without rescoring a desa.)
 func refreshH3Scores(ctx context.Context, tx pgx.Tx, phase *phaseKey, desa []geo.Code) error {
 	var w clause
 	if phase != nil {
@@ -309,12 +309,8 @@ func refreshH3Scores(ctx context.Context, tx pgx.Tx, phase *phaseKey, desa []geo
 		w.add("(o.res, o.cell) IN (SELECT res, cell FROM h3_desa WHERE desa_code = ANY(" + w.bind(codes) + "))")
 	}
 	_, err := tx.Exec(ctx, `
-		INSERT INTO h3_score AS h (election_code, phase_code, res, cell, score, score_tps, score_max, category,
+		INSERT INTO h3_score AS h (election_code, phase_code, res, cell, score, score_tps, score_max,
 		                           tps, rendah, sedang, tinggi, demo)
-		SELECT a.election_code, a.phase_code, a.res, a.cell, a.score, a.score_tps, a.score_max,
-		       CASE WHEN a.score >= t.tinggi THEN 'tinggi' WHEN a.score >= t.sedang THEN 'sedang' ELSE 'rendah' END,
-		       a.tps, a.rendah, a.sedang, a.tinggi, a.demo
-		FROM (
 			SELECT r.election_code, r.phase_code, o.res, o.cell,
 			       round((sum(r.score::float8 * o.overlap_m2) / sum(o.overlap_m2))::numeric, 2) AS score,
 			       round((sum(r.score::float8 * u.tps_count * o.desa_share) / nullif(sum(u.tps_count * o.desa_share), 0))::numeric, 2) AS score_tps,
@@ -329,12 +325,9 @@ func refreshH3Scores(ctx context.Context, tx pgx.Tx, phase *phaseKey, desa []geo
 			JOIN admin_unit u ON u.code = o.desa_code
 			WHERE `+w.sql()+`
 			GROUP BY r.election_code, r.phase_code, o.res, o.cell
-		) a
-		CROSS JOIN category_threshold t
-		WHERE t.level = 4
 		ON CONFLICT (election_code, phase_code, res, cell) DO UPDATE SET
 			score = EXCLUDED.score, score_tps = EXCLUDED.score_tps, score_max = EXCLUDED.score_max,
-			category = EXCLUDED.category, tps = EXCLUDED.tps, rendah = EXCLUDED.rendah, sedang = EXCLUDED.sedang,
+			tps = EXCLUDED.tps, rendah = EXCLUDED.rendah, sedang = EXCLUDED.sedang,
 			tinggi = EXCLUDED.tinggi, demo = EXCLUDED.demo`, w.args...)
 	return err
 }
@@ -387,7 +380,8 @@ var h3Properties = []Property{
 	{Name: "score", Type: "number", Description: "mean composite score (0-100) of the desa overlapping the cell, weighted by overlap area", expr: "s.score"},
 	{Name: "score_tps", Type: "number", Description: "mean composite score weighted by TPS (each desa's TPS spread over its cells by area); null when its desa have no TPS count", expr: "s.score_tps"},
 	{Name: "score_max", Type: "number", Description: "highest composite score of the desa overlapping the cell", expr: "s.score_max"},
-	{Name: "category", Type: "string", Description: "category of score by the desa thresholds", Enum: categoryNames(), expr: "s.category"},
+	{Name: "category", Type: "string", Description: "category of score by the desa thresholds", Enum: categoryNames(),
+		expr: "CASE WHEN s.score >= t.tinggi THEN 'tinggi' WHEN s.score >= t.sedang THEN 'sedang' WHEN s.score IS NOT NULL THEN 'rendah' END"},
 	{Name: "tps", Type: "number", Description: "TPS in the cell: each desa's TPS count times its share of area in the cell", expr: "s.tps"},
 	{Name: "desa_count", Type: "integer", Description: "desa/kelurahan overlapping the cell", expr: "c.desa_count"},
 	{Name: "rendah", Type: "integer", Description: "overlapping desa of category rendah", expr: "s.rendah"},
@@ -399,9 +393,10 @@ var h3Properties = []Property{
 }
 
 // h3From joins the cells c to their scores s in the election phase the
-// parameters named election and phase say.
+// parameters named election and phase say, and to the desa thresholds t.
 func h3From(election, phase string) string {
 	return `h3_cell c CROSS JOIN (SELECT ` + election + `::text AS election_code, ` + phase + `::text AS phase_code) e
+		CROSS JOIN (SELECT sedang, tinggi FROM category_threshold WHERE level = 4) t
 		LEFT JOIN h3_score s ON s.res = c.res AND s.cell = c.cell AND s.election_code = e.election_code AND s.phase_code = e.phase_code`
 }
 

@@ -163,10 +163,28 @@ func TestH3ScoresAreTheOverlapWeightedMeans(t *testing.T) {
 	}
 }
 
-// A write rescoring a desa refreshes its cells in the same transaction, to
-// what a full recompute gives; a uniform score aggregates to itself; once the
-// boundaries change, the cells are refused until recomputed. (One database
-// copy and one recompute, which takes a while.)
+// staleCells counts the cells whose stored scores differ from the
+// aggregate of their desa's stored scores (or that lack one, or have one
+// without desa).
+func staleCells(t *testing.T, conn *pgx.Conn) int {
+	t.Helper()
+	return queryInt(t, conn, `
+		WITH agg AS (
+			SELECT r.election_code, r.phase_code, o.res, o.cell,
+			       round((sum(r.score::float8 * o.overlap_m2) / sum(o.overlap_m2))::numeric, 2) AS score,
+			       max(r.score) AS score_max, count(*) FILTER (WHERE r.category = 'sedang') AS sedang,
+			       count(*) FILTER (WHERE r.category = 'tinggi') AS tinggi, bool_or(r.demo) AS demo
+			FROM h3_desa o JOIN risk_score r ON r.unit_code = o.desa_code
+			GROUP BY r.election_code, r.phase_code, o.res, o.cell)
+		SELECT count(*) FROM agg a FULL JOIN h3_score s USING (election_code, phase_code, res, cell)
+		WHERE (a.score, a.score_max, a.sedang, a.tinggi, a.demo) IS DISTINCT FROM (s.score, s.score_max, s.sedang, s.tinggi, s.demo)`)
+}
+
+// A write rescoring a desa refreshes its cells in the same transaction, and
+// so does a full run after a model change; a full recompute gives the same
+// cells; a uniform score aggregates to itself; once the boundaries change,
+// the cells are refused until recomputed. (One database copy and one
+// recompute, which takes a while.)
 func TestH3CellsFollowScoresAndBoundaries(t *testing.T) {
 	ctx := context.Background()
 	dbURL := datatest.BantenCopy(t)
@@ -174,10 +192,10 @@ func TestH3CellsFollowScoresAndBoundaries(t *testing.T) {
 	store := datatest.Open(t, dbURL)
 	const desa = "36.72.01.1001"
 	const cellsOfDesa = `
-		SELECT string_agg(format('%s %s %s %s %s %s', s.res, to_hex(s.cell), s.score, s.score_tps, s.score_max, s.tinggi), ',' ORDER BY s.res, s.cell)
+		SELECT string_agg(format('%s %s %s %s %s', s.res, to_hex(s.cell), s.score, s.score_tps, s.score_max), ',' ORDER BY s.res, s.cell)
 		FROM h3_score s JOIN h3_desa d ON d.res = s.res AND d.cell = s.cell
 		WHERE d.desa_code = '` + desa + `' AND s.phase_code = 'kampanye'`
-	var before, afterWrite, afterRecompute string
+	var before, afterWrite string
 	if err := conn.QueryRow(ctx, cellsOfDesa).Scan(&before); err != nil {
 		t.Fatal(err)
 	}
@@ -195,24 +213,55 @@ func TestH3CellsFollowScoresAndBoundaries(t *testing.T) {
 	if afterWrite == before {
 		t.Fatalf("the cells of %s did not change with its score:\n%s", desa, before)
 	}
+	if n := staleCells(t, conn); n > 0 {
+		t.Fatalf("after a write, %d cells disagree with their desa", n)
+	}
+
+	// A model change rescoring every phase in full: new desa thresholds
+	// change categories, hence the cells' counts per category.
+	tinggiBefore := queryInt(t, conn, `SELECT sum(tinggi) FROM h3_score`)
+	if _, _, err := store.SetThresholds(ctx, testActor, geo.Desa, 5, 20); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ran, err := store.RunQueuedScoring(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ran {
+			break
+		}
+	}
+	if tinggiAfter := queryInt(t, conn, `SELECT sum(tinggi) FROM h3_score`); tinggiAfter <= tinggiBefore {
+		t.Fatalf("lower thresholds left %d tinggi desa-in-cells (before: %d)", tinggiAfter, tinggiBefore)
+	}
+	if n := staleCells(t, conn); n > 0 {
+		t.Fatalf("after a threshold change, %d cells disagree with their desa", n)
+	}
+	const everyCell = `SELECT md5(string_agg(format('%s %s %s %s %s %s %s %s %s %s', phase_code, res, cell, score, score_tps,
+		score_max, rendah, sedang, tinggi, demo), ',' ORDER BY phase_code, res, cell)) FROM h3_score WHERE phase_code <> 'masa_tenang'`
+	var incremental, recomputed string
+	if err := conn.QueryRow(ctx, everyCell).Scan(&incremental); err != nil {
+		t.Fatal(err)
+	}
 
 	// Scores written behind petarawan's back, the same in every desa.
-	if _, err := conn.Exec(ctx, `UPDATE risk_score SET score = 42.42, category = 'sedang'
+	if _, err := conn.Exec(ctx, `UPDATE risk_score SET score = 42.42, category = 'tinggi'
 		WHERE phase_code = 'masa_tenang' AND length(unit_code) = 13`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := store.RecomputeH3(ctx, testActor, geo.H3MaxRes, func(string) {}); err != nil {
 		t.Fatal(err)
 	}
-	if err := conn.QueryRow(ctx, cellsOfDesa).Scan(&afterRecompute); err != nil {
+	if err := conn.QueryRow(ctx, everyCell).Scan(&recomputed); err != nil {
 		t.Fatal(err)
 	}
-	if afterWrite != afterRecompute {
-		t.Errorf("after the write the cells were\n%s\nbut a full recompute makes them\n%s", afterWrite, afterRecompute)
+	if incremental != recomputed {
+		t.Error("the cells kept by writes and full runs differ from what a full recompute makes of the same scores")
 	}
 	var cells, other int
 	err = conn.QueryRow(ctx, `
-		SELECT count(*), count(*) FILTER (WHERE score <> 42.42 OR score_tps <> 42.42 OR score_max <> 42.42 OR category <> 'sedang')
+		SELECT count(*), count(*) FILTER (WHERE score <> 42.42 OR score_tps <> 42.42 OR score_max <> 42.42)
 		FROM h3_score WHERE phase_code = 'masa_tenang'`).Scan(&cells, &other)
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -273,10 +274,25 @@ func score(ctx context.Context, tx pgx.Tx, actor Actor, election, phase string, 
 			return run, err
 		}
 	}
+	// The cells to refresh: those of the desa scored, or on a full run of the
+	// desa whose score changed (a run over unchanged inputs changes none).
+	refresh, all := desa, false
+	if desa == nil {
+		if refresh, err = changedDesa(ctx, tx, election, phase, results, demo); err != nil {
+			return run, err
+		}
+		all = len(refresh) == len(results) // then refresh every cell, without looking them up
+	}
 	if err := writeScores(ctx, tx, rows); err != nil {
 		return run, err
 	}
-	if err := refreshH3Scores(ctx, tx, &phaseKey{election, phase}, desa); err != nil {
+	switch {
+	case all:
+		err = refreshH3Scores(ctx, tx, &phaseKey{election, phase}, nil)
+	case len(refresh) > 0:
+		err = refreshH3Scores(ctx, tx, &phaseKey{election, phase}, refresh)
+	}
+	if err != nil {
 		return run, err
 	}
 	units := len(rows)
@@ -290,6 +306,38 @@ func score(ctx context.Context, tx pgx.Tx, actor Actor, election, phase string, 
 		Scan(&run.RequestedAt, &run.StartedAt, &run.FinishedAt)
 	run.LastObservation, run.LastIncident = &in.lastObservation, &in.lastIncident
 	return run, err
+}
+
+// changedDesa lists the desa whose stored score in the phase differs from
+// the new one (composite, category or demo), or that have none yet.
+func changedDesa(ctx context.Context, q querier, election, phase string, results map[geo.Code]geo.Weighted, demo map[geo.Code]bool) ([]geo.Code, error) {
+	rows, err := q.Query(ctx, `
+		SELECT unit_code, score::float8, category, demo FROM risk_score
+		WHERE election_code = $1 AND phase_code = $2 AND length(unit_code) = 13`, election, phase)
+	if err != nil {
+		return nil, err
+	}
+	stored := map[geo.Code]bool{}
+	var changed []geo.Code
+	var code geo.Code
+	var score float64
+	var category geo.Category
+	var isDemo bool
+	_, err = pgx.ForEachRow(rows, []any{&code, &score, &category, &isDemo}, func() error {
+		r, ok := results[code]
+		stored[code] = true
+		// Scores are stored with two decimals, as the model rounds them.
+		if ok && (math.Abs(r.Result.Score.Composite-score) > 0.001 || r.Result.Category != category || demo[code] != isDemo) {
+			changed = append(changed, code)
+		}
+		return nil
+	})
+	for code := range results {
+		if code.Level() == geo.Desa && !stored[code] {
+			changed = append(changed, code)
+		}
+	}
+	return changed, err
 }
 
 func provincesOf(desa []geo.Code) []string {

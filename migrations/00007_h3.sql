@@ -56,7 +56,8 @@ CREATE INDEX h3_desa_desa ON h3_desa (desa_code, res);
 -- Each cell's scores in an election phase, from the scores of the desa it
 -- overlaps: the mean weighted by overlap area, the mean weighted by TPS (a
 -- desa's TPS spread over its cells by area), the highest, and the desa per
--- category. Kept current by every scoring run, in its transaction.
+-- category. Kept current by every scoring run, in its transaction. A cell's
+-- own category is read with the current desa thresholds, not stored.
 CREATE TABLE h3_score (
     election_code text NOT NULL,
     phase_code    text NOT NULL,
@@ -65,7 +66,6 @@ CREATE TABLE h3_score (
     score         numeric(5, 2) NOT NULL CHECK (score BETWEEN 0 AND 100),
     score_tps     numeric(5, 2) CHECK (score_tps BETWEEN 0 AND 100),
     score_max     numeric(5, 2) NOT NULL CHECK (score_max BETWEEN 0 AND 100),
-    category      text NOT NULL CHECK (category IN ('rendah', 'sedang', 'tinggi')),
     tps           numeric(10, 2) NOT NULL,
     rendah        integer NOT NULL,
     sedang        integer NOT NULL,
