@@ -227,7 +227,7 @@ func TestH3ResolutionsLeftOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := startServer(t, apiHandler(store))
-	for _, path := range []string{"/h3/8", "/collections/h3-9/items", "/tiles/h3-8/13/6511/4235.mvt"} {
+	for _, path := range []string{"/h3/8", "/collections/h3-9/items", "/tiles/h3-8/13/6511/4235.mvt", "/hotspots?area=36.72&unit=h3&res=8"} {
 		if res := get(t, srv.URL+path); res.status != http.StatusNotFound || !strings.Contains(string(res.body), "--max-res") {
 			t.Errorf("GET %s: %d %s, want a 404 naming --max-res", path, res.status, res.body)
 		}

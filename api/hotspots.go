@@ -307,8 +307,6 @@ func hotspotProblem(err error) error {
 		return badParameter(ParamPolygon, invalid.Reason)
 	case errors.Is(err, data.ErrNotFound):
 		return badParameter(ParamArea, strings.TrimSuffix(err.Error(), ": "+data.ErrNotFound.Error()))
-	case errors.Is(err, data.ErrH3Stale):
-		return unavailable(err.Error())
 	}
 	return err
 }

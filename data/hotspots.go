@@ -108,7 +108,8 @@ func (h *Hotspots) Units(ctx context.Context, q HotspotQuery) (*HotspotUnits, er
 		}
 	}
 	if q.H3Res != 0 {
-		if err := h.store.checkH3(ctx); err != nil {
+		// The area is checked below, with the unit count.
+		if err := h.store.checkH3Query(ctx, H3Query{Res: q.H3Res}); err != nil {
 			return nil, err
 		}
 	}

@@ -60,19 +60,19 @@ timed() { # label url [curl args...]
 }
 
 # The H3, hotspot and planner endpoints, one client at a time.
-bench_planning() { # port area kabupaten
+bench_planning() { # port area kabupaten res
   local api="http://127.0.0.1:$1"
-  echo "== H3, hotspots and the planner ($2; kabupaten $3)"
+  echo "== H3, hotspots and the planner ($2; kabupaten $3 at res $4)"
   timed "/h3/7 (all)" "$api/h3/7"
-  timed "/h3/8?area=$3" "$api/h3/8?area=$3"
+  timed "/h3/$4?area=$3" "$api/h3/$4?area=$3"
   timed "/hotspots?area=$2 (desa, Gi*)" "$api/hotspots?area=$2"
-  timed "/hotspots?area=$3&unit=h3&res=8" "$api/hotspots?area=$3&unit=h3&res=8"
+  timed "/hotspots?area=$3&unit=h3&res=$4" "$api/hotspots?area=$3&unit=h3&res=$4"
   timed "/areas/$3/summary" "$api/areas/$3/summary"
   timed "POST /plan/deployment {areas: [$2]}" "$api/plan/deployment" -X POST -H 'Content-Type: application/json' \
     -d "{\"available\": 1300, \"areas\": [\"$2\"]}"
 }
 
-bench() { # name label tile-zooms area kabupaten
+bench() { # name label tile-zooms area kabupaten res
   local url; url=$(db_url "$1")
   local cold_port=$((port + 1))
   DATABASE_URL=$url PETARAWAN_ADDR=127.0.0.1:$port PETARAWAN_STATEMENT_TIMEOUT=60s bin/petarawan serve 2>/dev/null &
@@ -86,7 +86,7 @@ bench() { # name label tile-zooms area kabupaten
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$cold_port/conformance" >/dev/null && break; sleep 0.2; done
   bin/petarawan-bench -api "http://127.0.0.1:$port" -api-cold "http://127.0.0.1:$cold_port" -tile-zooms "$3" \
     -db "$url" -duration "$duration" -concurrency "$concurrency" -label "$2"
-  bench_planning "$port" "$4" "$5"
+  bench_planning "$port" "$4" "$5" "$6"
   kill $pid $cold_pid; wait $pid $cold_pid 2>/dev/null || true
   trap - EXIT
 }
@@ -94,12 +94,13 @@ bench() { # name label tile-zooms area kabupaten
 ensure_db petarawan_bench_banten testdata/banten/desa.geojson.gz testdata/banten/kecamatan.geojson.gz testdata/banten/kabupaten.geojson.gz
 score petarawan_bench_banten
 h3 petarawan_bench_banten 9
-bench petarawan_bench_banten "Banten" 8-14 36 36.02
+bench petarawan_bench_banten "Banten" 8-14 36 36.02 8
 if [ -f "$national" ]; then
   ensure_db petarawan_bench_indonesia "$national"
   score petarawan_bench_indonesia
-  h3 petarawan_bench_indonesia "${BENCH_H3_MAX_RES_NATIONAL:-7}"
-  bench petarawan_bench_indonesia "Indonesia" 5-10 33 33.74
+  national_res=${BENCH_H3_MAX_RES_NATIONAL:-7} # res 8 and 9 of all Indonesia take far longer (README)
+  h3 petarawan_bench_indonesia "$national_res"
+  bench petarawan_bench_indonesia "Indonesia" 5-10 33 33.74 "$national_res"
 else
   echo "national file $national is absent: Indonesia skipped"
 fi
