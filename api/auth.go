@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -30,7 +31,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		header := c.Request().Header.Get(echo.HeaderAuthorization)
 		if header == "" {
-			if s.opt.RequireReadToken && c.Request().Method != http.MethodOptions {
+			if s.opt.RequireReadToken && c.Request().Method != http.MethodOptions && !slices.Contains(opsPaths, c.Path()) {
 				return unauthorized("this server requires a token for every request: send Authorization: Bearer <token>")
 			}
 			return next(c)

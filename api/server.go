@@ -15,9 +15,10 @@ import (
 
 // Server holds the API's dependencies.
 type Server struct {
-	store *data.Store
-	log   *slog.Logger
-	opt   Options
+	store   *data.Store
+	log     *slog.Logger
+	opt     Options
+	metrics *Metrics
 }
 
 // Options configure the API.
@@ -26,15 +27,22 @@ type Options struct {
 	RequireReadToken bool
 	// TileCacheBytes bounds the memory of the vector tile cache; 0 turns it off.
 	TileCacheBytes int64
+	// Metrics are the server's Prometheus metrics (nil: metrics of its own).
+	Metrics *Metrics
 }
 
 // New builds the Echo application serving the API and its HTML pages.
 func New(store *data.Store, log *slog.Logger, opt Options) *echo.Echo {
-	s := &Server{store: store, log: log, opt: opt}
+	s := &Server{store: store, log: log, opt: opt, metrics: opt.Metrics}
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = handleError(log)
 	e.Use(middleware.Recover())
+	e.Use(middleware.RequestID())
+	e.Use(s.observe)
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 		AllowOrigins: []string{"*"},
 		AllowMethods: []string{http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPost, http.MethodPut, http.MethodDelete},
@@ -46,6 +54,7 @@ func New(store *data.Store, log *slog.Logger, opt Options) *echo.Echo {
 	e.Use(middleware.BodyLimit("8M"))
 	e.Use(s.authenticate)
 
+	s.opsRoutes(e)
 	e.GET("/", s.landing)
 	e.GET("/conformance", s.conformance)
 	e.GET("/api", s.openAPI)

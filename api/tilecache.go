@@ -66,6 +66,16 @@ func newTileCache(limit int64) *tileCache {
 	return &tileCache{limit: limit, lru: list.New(), byKey: map[string]*list.Element{}}
 }
 
+// bytes is the memory the cache holds.
+func (c *tileCache) bytes() int64 {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.size
+}
+
 // get returns the tile cached under key for this data version.
 func (c *tileCache) get(version int64, key string) (*encodedTile, bool) {
 	if c == nil {

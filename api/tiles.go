@@ -52,6 +52,7 @@ type tileServer struct {
 
 func (s *Server) tileRoutes(e *echo.Echo) {
 	t := &tileServer{Server: s, cache: newTileCache(s.opt.TileCacheBytes)}
+	s.metrics.register(s.store, t.cache)
 	e.GET("/tiles/:collectionId", t.tileJSON) // {collection}.json
 	e.GET(xyzTileRoute, t.xyzTile)            // {y}.mvt
 	e.GET("/collections/:collectionId/tiles", t.tilesets)
@@ -208,7 +209,10 @@ func (t *tileServer) serveTile(c echo.Context, r data.TileRequest) error {
 	}
 	acceptsGzip := strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip")
 	tile, ok := t.cache.get(version, key)
-	if !ok {
+	if ok {
+		t.metrics.tileHits.Inc()
+	} else {
+		t.metrics.tileMiss.Inc()
 		var mvt []byte
 		if version, mvt, err = t.store.Tile(ctx, r); err != nil {
 			return err

@@ -55,6 +55,7 @@ func (s *Store) RecomputeH3(ctx context.Context, actor Actor, maxRes int, progre
 		return H3Report{}, fmt.Errorf("h3 recompute: the highest resolution must be %d-%d, not %d", geo.H3MinRes, geo.H3MaxRes, maxRes)
 	}
 	report := H3Report{Resolutions: geo.H3Resolutions[:maxRes-geo.H3MinRes+1], Cells: map[int]int{}, Overlaps: map[int]int{}}
+	defer s.observe("h3_recompute", time.Now())
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
 			return err

@@ -201,6 +201,7 @@ func (s *Store) AddIncidents(ctx context.Context, actor Actor, batch geo.Inciden
 		return nil, err
 	}
 	var created []Incident
+	var runs []Run
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		checked, problems, err := checkIncidents(ctx, tx, batch.Incidents, ElectionPhases(elections), time.Now())
 		if err != nil {
@@ -221,7 +222,7 @@ func (s *Store) AddIncidents(ctx context.Context, actor Actor, batch geo.Inciden
 			p := phaseKey{in.Election, in.Phase}
 			touched[p] = append(touched[p], in.Desa)
 		}
-		if _, err := rescoreTouched(ctx, tx, actor, touched); err != nil {
+		if runs, err = rescoreTouched(ctx, tx, actor, touched); err != nil {
 			return err
 		}
 		return audit(ctx, tx, actor, "incident.create", "incident", nil, created)
@@ -229,6 +230,7 @@ func (s *Store) AddIncidents(ctx context.Context, actor Actor, batch geo.Inciden
 	if err != nil {
 		return nil, err
 	}
+	s.observeRuns(runs...)
 	return created, nil
 }
 

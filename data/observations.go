@@ -177,7 +177,10 @@ func (s *Store) AddObservations(ctx context.Context, actor Actor, batch Observat
 		return nil
 	})
 	if errors.Is(err, errDryRun) {
-		err = nil
+		return report, nil
+	}
+	if err == nil {
+		s.observeRuns(report.Runs...)
 	}
 	return report, err
 }

@@ -501,6 +501,7 @@ func (s *Store) ScoreAll(ctx context.Context, actor Actor) ([]Run, error) {
 			return runs, fmt.Errorf("score %s %s: %w", p.Election, p.Phase, err)
 		}
 		runs = append(runs, run)
+		s.observeRuns(run)
 	}
 	return runs, s.vacuumAnalyze(ctx, "risk_score")
 }
@@ -572,7 +573,8 @@ func (s *Store) RunQueuedScoring(ctx context.Context) (bool, error) {
 		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
 			return err
 		}
-		_, err := score(ctx, tx, Actor{Name: requestedBy}, run.Election, run.Phase, nil, run.ID)
+		var err error
+		run, err = score(ctx, tx, Actor{Name: requestedBy}, run.Election, run.Phase, nil, run.ID)
 		return err
 	})
 	if err != nil && ctx.Err() != nil {
@@ -587,7 +589,17 @@ func (s *Store) RunQueuedScoring(ctx context.Context) (bool, error) {
 			`UPDATE scoring_run SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1`, run.ID, err.Error())
 		return true, errors.Join(fmt.Errorf("scoring run %d: %w", run.ID, err), markErr)
 	}
+	s.observeRuns(run)
 	return true, nil
+}
+
+// observeRuns reports how long each committed run took (Options.ObserveJob).
+func (s *Store) observeRuns(runs ...Run) {
+	for _, r := range runs {
+		if s.opt.ObserveJob != nil && r.StartedAt != nil && r.FinishedAt != nil {
+			s.opt.ObserveJob("scoring_"+r.Trigger, r.FinishedAt.Sub(*r.StartedAt))
+		}
+	}
 }
 
 // ScoringWorker runs queued scoring runs until ctx ends, waking when this

@@ -30,6 +30,7 @@ type Store struct {
 	elections   electionCache
 	// scoringQueued wakes ScoringWorker when this process queues a run.
 	scoringQueued chan struct{}
+	opt           Options
 }
 
 // Options tune the connection pool.
@@ -40,6 +41,10 @@ type Options struct {
 	MaxConns int32
 	// WriteConns caps the write pool (0: writeConns).
 	WriteConns int32
+	// ObserveJob, if set, is told how long each job took: the committed
+	// scoring runs (scoring_full, scoring_write, each with the refresh of its
+	// H3 cells) and H3 recomputes (h3_recompute).
+	ObserveJob func(job string, took time.Duration)
 }
 
 // writeConns is the default size of the write pool: writes are few and short.
@@ -67,7 +72,7 @@ func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 	if opt.WriteConns > 0 {
 		cfg.MaxConns = opt.WriteConns
 	}
-	s := &Store{scoringQueued: make(chan struct{}, 1)}
+	s := &Store{scoringQueued: make(chan struct{}, 1), opt: opt}
 	for _, p := range []struct {
 		pool **pgxpool.Pool
 		cfg  *pgxpool.Config

@@ -18,6 +18,7 @@ type config struct {
 	maxConns         int32
 	requireReadToken bool
 	tileCacheMB      int64
+	logJSON          bool
 }
 
 func configFromEnv() (config, error) {
@@ -27,6 +28,7 @@ func configFromEnv() (config, error) {
 		statementTimeout: 10 * time.Second,
 		maxConns:         16,
 		tileCacheMB:      256,
+		logJSON:          true,
 	}
 	if v := os.Getenv("PETARAWAN_STATEMENT_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -49,6 +51,13 @@ func configFromEnv() (config, error) {
 		}
 		cfg.tileCacheMB = n
 	}
+	switch v := os.Getenv("PETARAWAN_LOG_FORMAT"); v {
+	case "", "json":
+	case "text":
+		cfg.logJSON = false
+	default:
+		return cfg, fmt.Errorf("PETARAWAN_LOG_FORMAT=%q: want json (the default) or text", v)
+	}
 	switch v := os.Getenv("PETARAWAN_READ_TOKEN"); v {
 	case "", "optional":
 	case "required":
@@ -69,10 +78,15 @@ func envOr(name, fallback string) string {
 // openMigrated connects to the database and applies pending migrations,
 // returning their versions; every subcommand starts so.
 func (c config) openMigrated(ctx context.Context) (*data.Store, []int64, error) {
+	return c.openMigratedWith(ctx, nil)
+}
+
+// openMigratedWith is openMigrated telling observeJob how long each job took.
+func (c config) openMigratedWith(ctx context.Context, observeJob func(string, time.Duration)) (*data.Store, []int64, error) {
 	if c.databaseURL == "" {
 		return nil, nil, fmt.Errorf("DATABASE_URL is not set (make run sets it up; see README.md)")
 	}
-	store, err := data.Open(ctx, c.databaseURL, data.Options{StatementTimeout: c.statementTimeout, MaxConns: c.maxConns})
+	store, err := data.Open(ctx, c.databaseURL, data.Options{StatementTimeout: c.statementTimeout, MaxConns: c.maxConns, ObserveJob: observeJob})
 	if err != nil {
 		return nil, nil, err
 	}

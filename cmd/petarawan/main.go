@@ -48,6 +48,7 @@ environment:
   PETARAWAN_MAX_CONNS            database connections of the API's reads (default 16)
   PETARAWAN_READ_TOKEN           optional (default: reads are public) or required (every request needs a token)
   PETARAWAN_TILE_CACHE_MB        memory of the vector tile cache in MB (default 256; 0 turns it off)
+  PETARAWAN_LOG_FORMAT           json (the default: one JSON object per line) or text
 `
 
 func main() {

@@ -16,8 +16,12 @@ import (
 const shutdownGrace = 15 * time.Second
 
 func serve(ctx context.Context, cfg config) error {
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	store, _, err := cfg.openMigrated(ctx)
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	if !cfg.logJSON {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	metrics := api.NewMetrics()
+	store, _, err := cfg.openMigratedWith(ctx, metrics.ObserveJob)
 	if err != nil {
 		return err
 	}
@@ -32,7 +36,7 @@ func serve(ctx context.Context, cfg config) error {
 	defer func() { stopWorker(); <-workerDone }()
 	srv := &http.Server{
 		Addr:              cfg.addr,
-		Handler:           api.New(store, log, api.Options{RequireReadToken: cfg.requireReadToken, TileCacheBytes: cfg.tileCacheMB << 20}),
+		Handler:           api.New(store, log, api.Options{RequireReadToken: cfg.requireReadToken, TileCacheBytes: cfg.tileCacheMB << 20, Metrics: metrics}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
