@@ -407,10 +407,12 @@ func (s *Store) queenContiguity(ctx context.Context, provinsi []string) (map[str
 	for _, p := range provinsi {
 		out[p] = map[string][]string{}
 	}
+	// Neighbours in code order: the sums, and so the last digits of z, never depend on the query plan.
 	rows, err := s.read.Query(ctx, `
 		SELECT a.provinsi_code, a.code, b.code
 		FROM admin_unit a JOIN admin_unit b ON b.level = 4 AND b.code <> a.code AND ST_Intersects(a.geom, b.geom)
-		WHERE a.level = 4 AND a.provinsi_code = ANY($1)`, provinsi)
+		WHERE a.level = 4 AND a.provinsi_code = ANY($1)
+		ORDER BY a.code, b.code`, provinsi)
 	if err != nil {
 		return nil, err
 	}

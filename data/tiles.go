@@ -169,6 +169,9 @@ func (b *tileBinder) envelope(box geo.MercatorBox) string {
 	return "ST_MakeEnvelope(" + b.bind(box.MinX) + ", " + b.bind(box.MinY) + ", " + b.bind(box.MaxX) + ", " + b.bind(box.MaxY) + ", 3857)"
 }
 
+// Tile features come in a fixed order (code, id, cell), so that the same
+// data gives the same bytes, a restored backup included.
+
 // adminTileSQL is the tile of an admin level: the units whose geometry in the
 // zoom's band meets the tile with its buffer, clipped and quantised into tile
 // coordinates by ST_AsMVTGeom, with their scores in the election phase,
@@ -189,6 +192,7 @@ func adminTileSQL(r TileRequest) (string, []any) {
 				LEFT JOIN risk_score r ON r.unit_code = t.code AND r.election_code = ` + b.bind(r.Election) + ` AND r.phase_code = ` + b.bind(r.Phase) + `
 				WHERE t.band = (SELECT max(band) FROM tile_band WHERE min_zoom <= ` + b.bind(r.Tile.Z) + `)
 				  AND t.level = ` + b.bind(int16(r.Level)) + ` AND t.geom && ` + b.envelope(lookup) + `
+				ORDER BY t.code
 			) f)`, b.args
 }
 
@@ -212,6 +216,7 @@ func incidentTileSQL(r TileRequest) (string, []any, error) {
 				       ST_AsMVTGeom(ST_Transform(n.geom, 3857), ` + b.envelope(bounds) + `, ` + extent + `, ` + b.bind(tileBuffer) + `, true) AS geom
 				FROM ` + incidentFrom + `
 				WHERE ` + where + ` AND n.geom && ST_Transform(` + b.envelope(lookup) + `, 4326)
+				ORDER BY n.id
 			) f)`, b.args, nil
 }
 
@@ -228,6 +233,7 @@ func h3TileSQL(r TileRequest) (string, []any) {
 				       ST_AsMVTGeom(c.geom_3857, ` + b.envelope(bounds) + `, ` + extent + `, ` + b.bind(tileBuffer) + `, true) AS geom
 				FROM ` + h3From(b.bind(r.Election), b.bind(r.Phase)) + `
 				WHERE c.res = ` + b.bind(int16(r.res())) + ` AND c.geom_3857 && ` + b.envelope(lookup) + `
+				ORDER BY c.cell
 			) f)`, b.args
 }
 

@@ -53,15 +53,22 @@ func serverURL(tb testing.TB) string {
 
 // NewDatabase creates an empty database, migrated, and drops it when the test ends.
 func NewDatabase(tb testing.TB) string {
+	dbURL := EmptyDatabase(tb)
+	store := Open(tb, dbURL)
+	if _, err := store.Migrate(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return dbURL
+}
+
+// EmptyDatabase creates a database without any schema (not even PostGIS),
+// dropped when the test ends, and returns its URL.
+func EmptyDatabase(tb testing.TB) string {
 	dbURL, drop, err := createDatabase(serverURL(tb), "")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(drop)
-	store := Open(tb, dbURL)
-	if _, err := store.Migrate(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
 	return dbURL
 }
 
