@@ -4,7 +4,7 @@ BIN := bin/petarawan
 SAMPLE := testdata/banten/desa.geojson.gz testdata/banten/kecamatan.geojson.gz testdata/banten/kabupaten.geojson.gz
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.pgdata/*') $(shell find migrations frontend -type f -not -path '*/node_modules/*') go.mod go.sum
 
-.PHONY: run test bench build clean db
+.PHONY: run test bench build clean db fuzz
 
 build: $(BIN)
 
@@ -28,6 +28,19 @@ test:
 	PETARAWAN_TEST_DATABASE_URL=$$(scripts/bootstrap.sh test); export PETARAWAN_TEST_DATABASE_URL; \
 	go vet ./...; \
 	go test -count=1 -p 1 -timeout 12m ./...
+
+# Runs every fuzz target of geo and api for FUZZTIME each, one at a time (go
+# test -fuzz takes one target). An input that fails is written to the
+# package's testdata/fuzz/<target>/, where every go test replays it.
+FUZZTIME ?= 20s
+fuzz:
+	for pkg in ./geo ./api; do \
+		targets=$$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); \
+		for target in $$targets; do \
+			echo "== $$pkg $$target"; \
+			go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
 
 # Load run on loopback: items pages and a bbox query, beside PostGIS's own time for the same SQL.
 bench: $(BIN)
