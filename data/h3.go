@@ -428,16 +428,17 @@ func h3FeatureJSON() string {
 		',"properties":' || json_build_object(` + strings.Join(pairs, ", ") + `)::text || '}'`
 }
 
-// checkH3 refuses to read H3 tables computed for other boundaries.
-func (s *Store) checkH3(ctx context.Context) error {
+// currentH3 reads the H3 state once: it refuses tables computed for other
+// boundaries, and gives the finest resolution computed.
+func (s *Store) currentH3(ctx context.Context) (maxRes int, err error) {
 	st, err := s.H3Status(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if !st.Current {
-		return ErrH3Stale
+		return 0, ErrH3Stale
 	}
-	return nil
+	return slices.Max(st.Resolutions), nil
 }
 
 // H3NotComputedError says that a resolution was left out of the last
@@ -448,30 +449,20 @@ func (e *H3NotComputedError) Error() string {
 	return fmt.Sprintf("H3 resolution %d is not computed on this server (up to %d); petarawan h3 recompute --max-res %d computes it", e.Res, e.MaxRes, e.Res)
 }
 
-// checkH3Query refuses what checkH3 refuses, a resolution not computed and
+// checkH3Query refuses what currentH3 refuses, a resolution not computed and
 // an area that does not exist.
 func (s *Store) checkH3Query(ctx context.Context, q H3Query) error {
-	if err := s.checkH3(ctx); err != nil {
+	top, err := s.currentH3(ctx)
+	if err != nil {
 		return err
 	}
-	if top, err := s.h3MaxRes(ctx); err != nil {
-		return err
-	} else if q.Res > top {
+	if q.Res > top {
 		return &H3NotComputedError{Res: q.Res, MaxRes: top}
 	}
 	if q.Area == "" {
 		return nil
 	}
 	return s.unitExists(ctx, q.Area)
-}
-
-// h3MaxRes is the finest resolution of the last recompute.
-func (s *Store) h3MaxRes(ctx context.Context) (int, error) {
-	st, err := s.H3Status(ctx)
-	if err != nil || len(st.Resolutions) == 0 {
-		return 0, err
-	}
-	return slices.Max(st.Resolutions), nil
 }
 
 // H3Features counts the cells q matches and streams the page it selects as

@@ -266,10 +266,7 @@ func (s *Store) Tile(ctx context.Context, r TileRequest) (version int64, mvt []b
 	var args []any
 	switch {
 	case r.H3:
-		if err := s.checkH3(ctx); err != nil {
-			return 0, nil, err
-		}
-		top, err := s.h3MaxRes(ctx)
+		top, err := s.currentH3(ctx)
 		if err != nil {
 			return 0, nil, err
 		}
