@@ -96,10 +96,25 @@ func (s *Server) h3Cells(c echo.Context) error {
 	}
 	// One more than the bound tells whether there are more.
 	q.Limit = MaxH3Cells + 1
-	tooMany := func(matched int64) error {
+	refuse := func(matched int64) error {
+		if matched <= MaxH3Cells {
+			return nil
+		}
 		return badParameter(ParamBBox, fmt.Sprintf("%d cells match, more than the %d one answer holds; "+
 			"narrow it with bbox or area, take a coarser resolution, or page through /collections/%s/items", matched, MaxH3Cells, h3Collection(res)))
 	}
+	return s.writeH3(c, q, csv, refuse, func(matched int64, returned int, demo bool) map[string]any {
+		tail := pageTail(matched, returned, demo, []Link{{Href: baseURL(c.Request()) + c.Request().URL.RequestURI(), Rel: RelSelf, Type: MediaGeoJSON, Title: "this document"}}, nil)
+		tail["method"] = h3Method
+		return tail
+	})
+}
+
+// writeH3 answers the page of cells q selects as CSV or as GeoJSON closed by
+// the members tail gives; refuse, when set, may turn the number of cells
+// matched into a problem before anything is sent.
+func (s *Server) writeH3(c echo.Context, q data.H3Query, csv bool, refuse func(matched int64) error,
+	tail func(matched int64, returned int, demo bool) map[string]any) error {
 	ctx := c.Request().Context()
 	if csv {
 		matched, table, err := s.store.H3Table(ctx, q)
@@ -107,24 +122,24 @@ func (s *Server) h3Cells(c echo.Context) error {
 			return err
 		}
 		defer table.Close()
-		if matched > MaxH3Cells {
-			return tooMany(matched)
+		if refuse != nil {
+			if err := refuse(matched); err != nil {
+				return err
+			}
 		}
-		return s.writeCSV(c, h3Collection(res), matched, table, 0, int(matched))
+		return s.writeCSV(c, h3Collection(q.Res), matched, table, q.Offset, q.Limit)
 	}
 	matched, rows, err := s.store.H3Features(ctx, q)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	if matched > MaxH3Cells {
-		return tooMany(matched)
+	if refuse != nil {
+		if err := refuse(matched); err != nil {
+			return err
+		}
 	}
-	return s.streamFeatures(c, rows, func(returned int, demo bool) map[string]any {
-		tail := pageTail(matched, returned, demo, []Link{{Href: baseURL(c.Request()) + c.Request().URL.RequestURI(), Rel: RelSelf, Type: MediaGeoJSON, Title: "this document"}}, nil)
-		tail["method"] = h3Method
-		return tail
-	})
+	return s.streamFeatures(c, rows, func(returned int, demo bool) map[string]any { return tail(matched, returned, demo) })
 }
 
 // h3Method says how a cell's values come from the desa.
@@ -146,21 +161,7 @@ func (s *Server) h3Items(c echo.Context, res int) error {
 	if notice != "" {
 		notices = []string{notice}
 	}
-	ctx := c.Request().Context()
-	if csv {
-		matched, table, err := s.store.H3Table(ctx, q)
-		if err != nil {
-			return err
-		}
-		defer table.Close()
-		return s.writeCSV(c, h3Collection(res), matched, table, q.Offset, q.Limit)
-	}
-	matched, rows, err := s.store.H3Features(ctx, q)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	return s.streamFeatures(c, rows, func(returned int, demo bool) map[string]any {
+	return s.writeH3(c, q, csv, nil, func(matched int64, returned int, demo bool) map[string]any {
 		links := append(pageLinks(c, MediaGeoJSON, q.Offset, q.Limit, returned, matched),
 			Link{Href: baseURL(c.Request()) + "/collections/" + h3Collection(res), Rel: RelCollection, Type: MediaJSON, Title: "the collection"})
 		return pageTail(matched, returned, demo, links, notices)

@@ -259,6 +259,17 @@ func (t *tileServer) tileBounds(c echo.Context, r data.TileRequest) (geo.BBox, e
 	return geo.BBox{MinLon: -180, MinLat: -85.051129, MaxLon: 180, MaxLat: 85.051129}, nil
 }
 
+// tilesetQuery reads what a tileset's metadata describes: the tiles' query,
+// the parameters it keeps in its links, and the extent of the features.
+func (t *tileServer) tilesetQuery(c echo.Context, collection string) (data.TileRequest, url.Values, geo.BBox, error) {
+	r, kept, err := t.tileQuery(c, collection, ParamFormat)
+	if err != nil {
+		return r, nil, geo.BBox{}, err
+	}
+	b, err := t.tileBounds(c, r)
+	return r, kept, b, err
+}
+
 // tileDescription says what a collection's tiles hold.
 func tileDescription(r data.TileRequest) string {
 	switch {
@@ -302,11 +313,7 @@ func (t *tileServer) tileJSON(c echo.Context) error {
 	if !ok {
 		return notFound(fmt.Sprintf("no tileset %q; TileJSON is at /tiles/{collection}.json for %s", c.Param("collectionId"), strings.Join(tileCollections, ", ")))
 	}
-	r, kept, err := t.tileQuery(c, collection, ParamFormat)
-	if err != nil {
-		return err
-	}
-	b, err := t.tileBounds(c, r)
+	r, kept, b, err := t.tilesetQuery(c, collection)
 	if err != nil {
 		return err
 	}
@@ -376,11 +383,7 @@ func (t *tileServer) tilesets(c echo.Context) error {
 // its one layer with the attributes' schema, its zooms and extent.
 func (t *tileServer) tileset(c echo.Context) error {
 	collection := c.Param("collectionId")
-	r, kept, err := t.tileQuery(c, collection, ParamFormat)
-	if err != nil {
-		return err
-	}
-	b, err := t.tileBounds(c, r)
+	r, kept, b, err := t.tilesetQuery(c, collection)
 	if err != nil {
 		return err
 	}
