@@ -26,7 +26,7 @@ type adminFixture struct {
 func newAdminFixture(t *testing.T) *adminFixture {
 	t.Helper()
 	dbURL := datatest.BantenCopy(t)
-	store := datatest.Open(t, dbURL)
+	store := datatest.OpenServing(t, dbURL)
 	return &adminFixture{url: startServer(t, apiHandler(store)).URL, token: newToken(t, store, "chief", data.Admin),
 		store: store, conn: datatest.Conn(t, dbURL)}
 }

@@ -30,7 +30,7 @@ type incidentFixture struct {
 func newIncidentFixture(t *testing.T) *incidentFixture {
 	t.Helper()
 	dbURL := datatest.BantenCopy(t)
-	store := datatest.Open(t, dbURL)
+	store := datatest.OpenServing(t, dbURL)
 	return &incidentFixture{url: startServer(t, apiHandler(store)).URL, token: newToken(t, store, "polres-serang", data.Editor), conn: datatest.Conn(t, dbURL)}
 }
 

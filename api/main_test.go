@@ -25,6 +25,9 @@ func TestMain(m *testing.M) { datatest.Main(m) }
 // newServer serves the API over the shared Banten database on a real loopback port.
 func newServer(t *testing.T, opts ...data.Options) *httptest.Server {
 	t.Helper()
+	if len(opts) == 0 {
+		return startServer(t, apiHandler(datatest.OpenServing(t, datatest.Banten(t))))
+	}
 	return startServer(t, apiHandler(datatest.Open(t, datatest.Banten(t), opts...)))
 }
 

@@ -34,7 +34,7 @@ type observationFixture struct {
 func newEditorFixture(t *testing.T, opt api.Options) *observationFixture {
 	t.Helper()
 	dbURL := datatest.BantenCopy(t)
-	store := datatest.Open(t, dbURL)
+	store := datatest.OpenServing(t, dbURL)
 	_, secret, err := store.CreateToken(context.Background(), data.Actor{Name: "test", Role: data.Admin}, "editor-1", data.Editor)
 	if err != nil {
 		t.Fatal(err)

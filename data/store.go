@@ -41,11 +41,22 @@ type Options struct {
 	MaxConns int32
 	// WriteConns caps the write pool (0: writeConns).
 	WriteConns int32
+	// LeastPrivilege runs the read pool as ReaderRole and the write pool as
+	// WriterRole (migration 00008), so that a read cannot write and a write
+	// cannot drop or alter a table. The server runs so; migrations, imports
+	// and H3 recomputes need the owner's rights and run without it.
+	LeastPrivilege bool
 	// ObserveJob, if set, is told how long each job took: the committed
 	// scoring runs (scoring_full, scoring_write, each with the refresh of its
 	// H3 cells) and H3 recomputes (h3_recompute).
 	ObserveJob func(job string, took time.Duration)
 }
+
+// The database roles of LeastPrivilege.
+const (
+	ReaderRole = "petarawan_reader"
+	WriterRole = "petarawan_writer"
+)
 
 // writeConns is the default size of the write pool: writes are few and short.
 const writeConns = 4
@@ -65,6 +76,11 @@ func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 	params["jit"] = "off"
 	readCfg := cfg.Copy()
 	readCfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	if opt.LeastPrivilege {
+		// The session user (the owner) takes the role as the session starts.
+		readCfg.ConnConfig.RuntimeParams["role"] = ReaderRole
+		cfg.ConnConfig.RuntimeParams["role"] = WriterRole
+	}
 	if opt.MaxConns > 0 {
 		readCfg.MaxConns = opt.MaxConns
 	}

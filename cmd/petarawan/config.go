@@ -78,15 +78,7 @@ func envOr(name, fallback string) string {
 // openMigrated connects to the database and applies pending migrations,
 // returning their versions; every subcommand starts so.
 func (c config) openMigrated(ctx context.Context) (*data.Store, []int64, error) {
-	return c.openMigratedWith(ctx, nil)
-}
-
-// openMigratedWith is openMigrated telling observeJob how long each job took.
-func (c config) openMigratedWith(ctx context.Context, observeJob func(string, time.Duration)) (*data.Store, []int64, error) {
-	if c.databaseURL == "" {
-		return nil, nil, fmt.Errorf("DATABASE_URL is not set (make run sets it up; see README.md)")
-	}
-	store, err := data.Open(ctx, c.databaseURL, data.Options{StatementTimeout: c.statementTimeout, MaxConns: c.maxConns, ObserveJob: observeJob})
+	store, err := c.open(ctx, data.Options{})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -96,4 +88,24 @@ func (c config) openMigratedWith(ctx context.Context, observeJob func(string, ti
 		return nil, nil, err
 	}
 	return store, applied, nil
+}
+
+// openServing migrates as the DATABASE_URL user, then connects the server's
+// pools with the least privilege their work needs (data.Options.LeastPrivilege).
+func (c config) openServing(ctx context.Context, observeJob func(string, time.Duration)) (*data.Store, error) {
+	owner, _, err := c.openMigrated(ctx)
+	if err != nil {
+		return nil, err
+	}
+	owner.Close()
+	return c.open(ctx, data.Options{ObserveJob: observeJob, LeastPrivilege: true})
+}
+
+// open connects with the configured pool settings added to opt.
+func (c config) open(ctx context.Context, opt data.Options) (*data.Store, error) {
+	if c.databaseURL == "" {
+		return nil, fmt.Errorf("DATABASE_URL is not set (make run sets it up; see README.md)")
+	}
+	opt.StatementTimeout, opt.MaxConns = c.statementTimeout, c.maxConns
+	return data.Open(ctx, c.databaseURL, opt)
 }

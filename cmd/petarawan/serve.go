@@ -21,7 +21,7 @@ func serve(ctx context.Context, cfg config) error {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	metrics := api.NewMetrics()
-	store, _, err := cfg.openMigratedWith(ctx, metrics.ObserveJob)
+	store, err := cfg.openServing(ctx, metrics.ObserveJob)
 	if err != nil {
 		return err
 	}

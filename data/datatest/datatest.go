@@ -86,6 +86,13 @@ func Open(tb testing.TB, dbURL string, opts ...data.Options) *data.Store {
 	return store
 }
 
+// OpenServing connects a store as the server does: with the least privilege
+// roles (data.Options.LeastPrivilege), so that the API's tests also show that
+// each handler works with no more rights than production gives it.
+func OpenServing(tb testing.TB, dbURL string) *data.Store {
+	return Open(tb, dbURL, data.Options{StatementTimeout: 30 * time.Second, LeastPrivilege: true})
+}
+
 // createDatabase creates a database, empty or as a copy of template.
 func createDatabase(server, template string) (string, func(), error) {
 	ctx := context.Background()
