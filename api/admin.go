@@ -351,14 +351,11 @@ func (s *Server) createToken(c echo.Context) error {
 	if err := onlyParams(c); err != nil {
 		return err
 	}
-	var body struct {
-		Name string `json:"name"`
-		Role string `json:"role"`
-	}
-	if err := decodeJSONBody(c, &body); err != nil {
+	var spec data.TokenSpec
+	if err := decodeJSONBody(c, &spec); err != nil {
 		return err
 	}
-	t, secret, err := s.store.CreateToken(c.Request().Context(), actorOf(c), body.Name, data.Role(body.Role))
+	t, secret, err := s.store.CreateToken(c.Request().Context(), actorOf(c), spec)
 	if err != nil {
 		return err
 	}

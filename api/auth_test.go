@@ -25,7 +25,7 @@ var testAdmin = data.Actor{Name: "cli:test", Role: data.Admin}
 // newToken creates a token and returns its secret.
 func newToken(t *testing.T, store *data.Store, name string, role data.Role) string {
 	t.Helper()
-	_, secret, err := store.CreateToken(context.Background(), testAdmin, name, role)
+	_, secret, err := store.CreateToken(context.Background(), testAdmin, data.TokenSpec{Name: name, Role: role})
 	if err != nil {
 		t.Fatal(err)
 	}

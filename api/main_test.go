@@ -33,8 +33,10 @@ func newServer(t *testing.T, opts ...data.Options) *httptest.Server {
 
 // apiHandler is the API over store, logging nowhere.
 func apiHandler(store *data.Store) http.Handler {
-	return api.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)), api.Options{})
+	return api.New(store, discardLog(), api.Options{})
 }
+
+func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // startServer serves h on a loopback port until the test ends.
 func startServer(t *testing.T, h http.Handler) *httptest.Server {

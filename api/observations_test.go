@@ -35,7 +35,7 @@ func newEditorFixture(t *testing.T, opt api.Options) *observationFixture {
 	t.Helper()
 	dbURL := datatest.BantenCopy(t)
 	store := datatest.OpenServing(t, dbURL)
-	_, secret, err := store.CreateToken(context.Background(), data.Actor{Name: "test", Role: data.Admin}, "editor-1", data.Editor)
+	_, secret, err := store.CreateToken(context.Background(), data.Actor{Name: "test", Role: data.Admin}, data.TokenSpec{Name: "editor-1", Role: data.Editor})
 	if err != nil {
 		t.Fatal(err)
 	}

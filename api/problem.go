@@ -51,6 +51,7 @@ func problemFor(err error) *Problem {
 	var he *echo.HTTPError
 	var invalid *data.InvalidInput
 	var notComputed *data.H3NotComputedError
+	var outside *data.OutsideJurisdictionError
 	switch {
 	case errors.As(err, &p):
 		return p
@@ -63,6 +64,10 @@ func problemFor(err error) *Problem {
 	case errors.As(err, &invalid):
 		return &Problem{Type: "about:blank", Title: "Unprocessable Entity", Status: http.StatusUnprocessableEntity,
 			Detail: invalid.Error(), Problems: invalid.Problems}
+	case errors.As(err, &outside):
+		p := forbidden(outside.Error() + "; nothing was written")
+		p.Problems = outside.Problems
+		return p
 	case errors.Is(err, data.ErrH3Stale):
 		return unavailable(err.Error())
 	case errors.As(err, &notComputed):

@@ -19,6 +19,7 @@ type Server struct {
 	log     *slog.Logger
 	opt     Options
 	metrics *Metrics
+	limits  limits
 }
 
 // Options configure the API.
@@ -29,16 +30,21 @@ type Options struct {
 	TileCacheBytes int64
 	// Metrics are the server's Prometheus metrics (nil: metrics of its own).
 	Metrics *Metrics
+	// RateLimits bound writes and heavy reads per token and client address (zero: none).
+	RateLimits RateLimits
 }
 
 // New builds the Echo application serving the API and its HTML pages.
 func New(store *data.Store, log *slog.Logger, opt Options) *echo.Echo {
-	s := &Server{store: store, log: log, opt: opt, metrics: opt.Metrics}
+	s := &Server{store: store, log: log, opt: opt, metrics: opt.Metrics, limits: newLimits(opt.RateLimits)}
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	// The peer's own address: X-Forwarded-For is the client's to write, and
+	// would let it pick its own rate limit bucket.
+	e.IPExtractor = echo.ExtractIPDirect()
 	e.HTTPErrorHandler = handleError(log)
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
@@ -53,6 +59,7 @@ func New(store *data.Store, log *slog.Logger, opt Options) *echo.Echo {
 	// Batches of observations or incidents fit well below this.
 	e.Use(middleware.BodyLimit("8M"))
 	e.Use(s.authenticate)
+	e.Use(s.rateLimit)
 
 	s.opsRoutes(e)
 	e.GET("/", s.landing)

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/petarawan/petarawan/geo"
 )
 
 // Role is what a token may do; each role may do what the roles below it may.
@@ -39,10 +42,42 @@ func ParseRole(s string) (Role, bool) {
 	return r, r.rank() > 0
 }
 
-// Actor is who makes a write: a token (its name and role) or the command line.
+// Actor is who makes a write: a token (its name, role and jurisdiction) or the command line.
 type Actor struct {
 	Name string
 	Role Role
+	// Jurisdiction is where the actor may write (nil: everywhere).
+	Jurisdiction geo.Jurisdiction
+	// ScopedReads limits the actor's reads to its jurisdiction too.
+	ScopedReads bool
+}
+
+// OutsideJurisdictionError refuses a write of an actor to desa outside its
+// jurisdiction; nothing of the write was stored.
+type OutsideJurisdictionError struct {
+	Actor    string
+	Problems []geo.InputProblem
+}
+
+func (e *OutsideJurisdictionError) Error() string {
+	return fmt.Sprintf("token %s may write only inside its jurisdiction; %d item(s) fall outside it", e.Actor, len(e.Problems))
+}
+
+// outsideJurisdiction lists, as an *OutsideJurisdictionError, the items of
+// a write whose desa lie outside the actor's jurisdiction (nil if none).
+func (a Actor) outsideJurisdiction(items []geo.InputProblem, desa []geo.Code) error {
+	var outside []geo.InputProblem
+	for i, code := range desa {
+		if !a.Jurisdiction.Contains(code) {
+			p := items[i]
+			p.Reason = fmt.Sprintf("desa %s is outside the jurisdiction of token %s (%s)", code, a.Name, strings.Join(a.Jurisdiction.Strings(), ", "))
+			outside = append(outside, p)
+		}
+	}
+	if len(outside) == 0 {
+		return nil
+	}
+	return &OutsideJurisdictionError{Actor: a.Name, Problems: outside}
 }
 
 // audit records a write in the audit log, in the write's own transaction.

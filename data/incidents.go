@@ -214,6 +214,13 @@ func (s *Store) AddIncidents(ctx context.Context, actor Actor, batch geo.Inciden
 			})
 			return &InvalidInput{Problems: problems}
 		}
+		items, desa := make([]geo.InputProblem, len(checked)), make([]geo.Code, len(checked))
+		for i, in := range batch.Incidents {
+			items[i], desa[i] = geo.InputProblem{Item: in.Item, Line: in.Line, Field: in.CoordinatesField()}, checked[i].Desa
+		}
+		if err := actor.outsideJurisdiction(items, desa); err != nil {
+			return err
+		}
 		if created, err = insertIncidents(ctx, tx, actor, checked); err != nil {
 			return err
 		}

@@ -131,6 +131,14 @@ func (s *Store) AddObservations(ctx context.Context, actor Actor, batch Observat
 			sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
 			return &InvalidInput{Problems: problems}
 		}
+		// Every input made a row, in order.
+		items, desa := make([]geo.InputProblem, len(inputs)), make([]geo.Code, len(inputs))
+		for i, in := range inputs {
+			items[i], desa[i] = geo.InputProblem{Item: i + 1, Line: in.Line, Field: "unit_code"}, geo.Code(rows[i][1].(string))
+		}
+		if err := actor.outsideJurisdiction(items, desa); err != nil {
+			return err
+		}
 		before, err := unitScores(ctx, tx, touched)
 		if err != nil {
 			return err

@@ -132,7 +132,7 @@ func run(apiURL, dbURL string, duration time.Duration, concurrency int, label st
 // write, its audit entry and the rescoring of the desa and every unit above it.
 func benchWrites(ctx context.Context, store *data.Store, apiURL string, duration time.Duration, election, phase string) error {
 	bench := data.Actor{Name: "petarawan-bench", Role: data.Admin}
-	token, secret, err := store.CreateToken(ctx, bench, fmt.Sprintf("bench-%d", time.Now().UnixNano()), data.Editor)
+	token, secret, err := store.CreateToken(ctx, bench, data.TokenSpec{Name: fmt.Sprintf("bench-%d", time.Now().UnixNano()), Role: data.Editor})
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/petarawan/petarawan/api"
 	"github.com/petarawan/petarawan/data"
 )
 
@@ -19,6 +20,7 @@ type config struct {
 	requireReadToken bool
 	tileCacheMB      int64
 	logJSON          bool
+	rateLimits       api.RateLimits
 }
 
 func configFromEnv() (config, error) {
@@ -29,6 +31,7 @@ func configFromEnv() (config, error) {
 		maxConns:         16,
 		tileCacheMB:      256,
 		logJSON:          true,
+		rateLimits:       api.RateLimits{Writes: 60, HeavyReads: 300},
 	}
 	if v := os.Getenv("PETARAWAN_STATEMENT_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -50,6 +53,18 @@ func configFromEnv() (config, error) {
 			return cfg, fmt.Errorf("PETARAWAN_TILE_CACHE_MB=%q: want a whole number of megabytes, 0 to turn the tile cache off", v)
 		}
 		cfg.tileCacheMB = n
+	}
+	for _, limit := range []struct {
+		name string
+		to   *int
+	}{{"PETARAWAN_RATE_WRITES", &cfg.rateLimits.Writes}, {"PETARAWAN_RATE_HEAVY_READS", &cfg.rateLimits.HeavyReads}} {
+		if v := os.Getenv(limit.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return cfg, fmt.Errorf("%s=%q: want a whole number of requests a minute, 0 for no limit", limit.name, v)
+			}
+			*limit.to = n
+		}
 	}
 	switch v := os.Getenv("PETARAWAN_LOG_FORMAT"); v {
 	case "", "json":

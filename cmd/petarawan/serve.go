@@ -36,7 +36,7 @@ func serve(ctx context.Context, cfg config) error {
 	defer func() { stopWorker(); <-workerDone }()
 	srv := &http.Server{
 		Addr:              cfg.addr,
-		Handler:           api.New(store, log, api.Options{RequireReadToken: cfg.requireReadToken, TileCacheBytes: cfg.tileCacheMB << 20, Metrics: metrics}),
+		Handler:           api.New(store, log, api.Options{RequireReadToken: cfg.requireReadToken, TileCacheBytes: cfg.tileCacheMB << 20, Metrics: metrics, RateLimits: cfg.rateLimits}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 // tokenCommand runs petarawan token create|revoke|list.
 func tokenCommand(ctx context.Context, cfg config, args []string) error {
 	if len(args) == 0 {
-		return errors.New("token: want create --role viewer|editor|admin NAME, revoke NAME or list")
+		return errors.New("token: want create --role viewer|editor|admin [--jurisdiction CODES [--scoped-reads]] NAME, revoke NAME or list")
 	}
 	run := map[string]func(context.Context, *data.Store, []string) error{
 		"create": createToken, "revoke": revokeToken, "list": listTokens,
@@ -37,6 +38,8 @@ func createToken(ctx context.Context, store *data.Store, args []string) error {
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	roleName := fs.String("role", "", "viewer, editor or admin")
+	jurisdiction := fs.String("jurisdiction", "", "comma-separated admin codes (any level, desa too) where the token may write")
+	scopedReads := fs.Bool("scoped-reads", false, "the token reads only inside its jurisdiction too")
 	var names []string
 	for { // flags may come before or after the name
 		if err := fs.Parse(args); err != nil {
@@ -49,7 +52,7 @@ func createToken(ctx context.Context, store *data.Store, args []string) error {
 		args = fs.Args()[1:]
 	}
 	if len(names) != 1 {
-		return fmt.Errorf("token create: name one token (got %d names); usage: token create --role viewer|editor|admin NAME", len(names))
+		return fmt.Errorf("token create: name one token (got %d names); usage: token create --role viewer|editor|admin [--jurisdiction CODES [--scoped-reads]] NAME", len(names))
 	}
 	if *roleName == "" {
 		return errors.New("token create: --role is required: viewer, editor or admin")
@@ -58,11 +61,15 @@ func createToken(ctx context.Context, store *data.Store, args []string) error {
 	if !ok {
 		return fmt.Errorf("token create: role %q is not one of viewer, editor, admin", *roleName)
 	}
-	t, secret, err := store.CreateToken(ctx, cliActor(), names[0], role)
+	spec := data.TokenSpec{Name: names[0], Role: role, ScopedReads: *scopedReads}
+	if *jurisdiction != "" {
+		spec.Jurisdiction = strings.Split(*jurisdiction, ",")
+	}
+	t, secret, err := store.CreateToken(ctx, cliActor(), spec)
 	if err != nil {
 		return fmt.Errorf("token create: %w", err)
 	}
-	fmt.Printf("created token %s with role %s\nsecret: %s\n", t.Name, t.Role, secret)
+	fmt.Printf("created token %s with role %s in %s\nsecret: %s\n", t.Name, t.Role, where(t), secret)
 	fmt.Println("Keep the secret now: petarawan stores only its hash, and it will not be shown again.")
 	return nil
 }
@@ -103,13 +110,25 @@ func listTokens(ctx context.Context, store *data.Store, args []string) error {
 		return nil
 	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "NAME\tROLE\tCREATED\tCREATED BY\tREVOKED")
+	fmt.Fprintln(w, "NAME\tROLE\tJURISDICTION\tCREATED\tCREATED BY\tREVOKED")
 	for _, t := range tokens {
 		revoked := "-"
 		if t.RevokedAt != nil {
 			revoked = t.RevokedAt.Format(time.RFC3339)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", t.Name, t.Role, t.CreatedAt.Format(time.RFC3339), t.CreatedBy, revoked)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Name, t.Role, where(t), t.CreatedAt.Format(time.RFC3339), t.CreatedBy, revoked)
 	}
 	return w.Flush()
+}
+
+// where says where a token acts.
+func where(t data.Token) string {
+	if t.Jurisdiction == nil {
+		return "everywhere"
+	}
+	w := strings.Join(t.Jurisdiction.Strings(), ",")
+	if t.ScopedReads {
+		w += " (reads too)"
+	}
+	return w
 }
