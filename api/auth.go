@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/petarawan/petarawan/data"
+	"github.com/petarawan/petarawan/geo"
 )
 
 // actorKey is where authenticate leaves the request's actor in the Echo context.
@@ -72,4 +74,67 @@ func require(role data.Role) echo.MiddlewareFunc {
 func actorOf(c echo.Context) data.Actor {
 	a, _ := c.Get(actorKey).(data.Actor)
 	return a
+}
+
+// readScope is where the request's token may read: its jurisdiction when it
+// has scoped reads, nil (everywhere) otherwise.
+func readScope(c echo.Context) geo.Jurisdiction {
+	if a, ok := c.Get(actorKey).(data.Actor); ok && a.ScopedReads {
+		return a.Jurisdiction
+	}
+	return nil
+}
+
+// scopedReads sorts the routes for tokens with scoped reads: those their
+// handlers confine to the jurisdiction (readScope), those whose unit or area
+// this middleware checks, and those without area data. Every other read
+// (tiles, H3 cells, search) covers areas beyond any jurisdiction and is
+// refused.
+var scopedReads = struct{ confined, unit, area, open []string }{
+	confined: []string{"/collections/:collectionId/items", "/observations", "/collections/insiden/items", "/collections/insiden/items/:featureId", "/plan/deployment"},
+	unit:     []string{"/collections/:collectionId/items/:featureId", "/collections/:collectionId/items/:featureId/explain", "/areas/:code/summary"},
+	area:     []string{"/hotspots"},
+	open: []string{"/", "/conformance", "/api", "/collections", "/collections/:collectionId", "/collections/insiden",
+		"/indicators", "/indicators/:code", "/threats", "/incident-types", "/dimensions", "/thresholds",
+		"/scoring/runs", "/scoring/runs/:id", "/elections", StaticPrefix + "*"},
+}
+
+// confineReads keeps a token with scoped reads inside its jurisdiction.
+func (s *Server) confineReads(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		j := readScope(c)
+		route := c.Path()
+		if j == nil || slices.Contains(scopedReads.confined, route) || slices.Contains(scopedReads.open, route) ||
+			slices.Contains(opsPaths, route) || c.Request().Method != http.MethodGet && c.Request().Method != http.MethodHead {
+			return next(c)
+		}
+		actor := actorOf(c)
+		outside := func(what string) error {
+			return forbidden(fmt.Sprintf("token %s reads only inside its jurisdiction (%s); %s", actor.Name, strings.Join(j.Strings(), ", "), what))
+		}
+		switch {
+		case slices.Contains(scopedReads.unit, route):
+			param := "featureId"
+			if route == "/areas/:code/summary" {
+				param = "code"
+			}
+			code, err := geo.ParseCode(c.Param(param))
+			switch {
+			case err != nil:
+				return next(c) // the handler's 404 or 400
+			case route == "/areas/:code/summary" && !j.Contains(code):
+				return outside(fmt.Sprintf("%s is not inside it", code))
+			case !j.Touches(code):
+				return outside(fmt.Sprintf("%s is neither inside it nor around part of it", code))
+			}
+			return next(c)
+		case slices.Contains(scopedReads.area, route):
+			code, err := geo.ParseCode(c.QueryParam(ParamArea))
+			if err != nil || !j.Contains(code) {
+				return outside("give area=<an admin code inside it> (bbox and polygon areas are not confined)")
+			}
+			return next(c)
+		}
+		return outside("this answer covers areas beyond it")
+	}
 }

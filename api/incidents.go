@@ -215,6 +215,7 @@ func (s *Server) incidents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	q.Within = readScope(c)
 	if c.QueryParam(ParamFormat) == FormatCSV {
 		matched, table, err := s.store.IncidentTable(c.Request().Context(), q)
 		if err != nil {
@@ -244,7 +245,7 @@ func (s *Server) incident(c echo.Context) error {
 	if err != nil || id < 1 {
 		return notFound(fmt.Sprintf("no incident with id %q; incident ids are whole numbers", fid))
 	}
-	feature, err := s.store.Incident(c.Request().Context(), id)
+	feature, err := s.store.Incident(c.Request().Context(), id, readScope(c))
 	if errors.Is(err, data.ErrNotFound) {
 		return notFound(fmt.Sprintf("no incident with id %d", id))
 	}

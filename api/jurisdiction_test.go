@@ -148,3 +148,112 @@ func TestTokensWithAJurisdiction(t *testing.T) {
 		t.Errorf("GET /tokens does not show polda-banten's jurisdiction: %+v", listed.Tokens)
 	}
 }
+
+func TestScopedReadsStayInsideTheJurisdiction(t *testing.T) {
+	f := newJurisdictionFixture(t)
+	ctx := context.Background()
+	_, viewer, err := f.store.CreateToken(ctx, testAdmin, data.TokenSpec{Name: "bawaslu-tangerang", Role: data.Viewer,
+		Jurisdiction: []string{"36.03", f.listed}, ScopedReads: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(path string) response { return get(t, f.url+path, bearer(viewer)...) }
+	// The test's own reading of the jurisdiction, in SQL.
+	inside := `(code LIKE '36.03.%' OR code = '` + f.listed + `')`
+	count := func(sql string) int { return queryCount(t, f.conn, sql) }
+
+	codesOf := func(path string) (codes []string, matched int) {
+		t.Helper()
+		res := read(path)
+		if res.status != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, res.status, res.body)
+		}
+		var fc featureCollection
+		if err := json.Unmarshal(res.body, &fc); err != nil {
+			t.Fatal(err)
+		}
+		return fc.codes(), fc.NumberMatched
+	}
+	desa, matched := codesOf("/collections/desa/items?limit=10000&properties=code")
+	if want := count(`SELECT count(*) FROM admin_unit WHERE level = 4 AND ` + inside); matched != want || len(desa) != want {
+		t.Errorf("desa: %d matched, %d returned; want the %d inside the jurisdiction", matched, len(desa), want)
+	}
+	for _, c := range desa {
+		if !strings.HasPrefix(c, "36.03.") && c != f.listed {
+			t.Errorf("desa %s is outside the jurisdiction", c)
+		}
+	}
+	// Upper units: those inside it and those around part of it, with their own scores.
+	if kab, _ := codesOf("/collections/kabupaten/items?properties=code"); strings.Join(kab, " ") != "36.03 36.71" {
+		t.Errorf("kabupaten %v, want 36.03 and 36.71 (around the listed desa)", kab)
+	}
+	// Without the token, the public read is whole.
+	if fc := getFeatures(t, f.url+"/collections/desa/items?limit=1"); fc.NumberMatched != count(`SELECT count(*) FROM admin_unit WHERE level = 4`) {
+		t.Errorf("a public read matched %d desa", fc.NumberMatched)
+	}
+
+	// Observations and incidents: only those of desa inside.
+	var obs struct {
+		NumberMatched int `json:"numberMatched"`
+		Observations  []data.Observation
+	}
+	res := read("/observations?limit=10000")
+	if err := json.Unmarshal(res.body, &obs); err != nil || res.status != http.StatusOK {
+		t.Fatalf("observations: %d %s", res.status, res.body)
+	}
+	if want := count(`SELECT count(*) FROM observation WHERE unit_code LIKE '36.03.%' OR unit_code = '` + f.listed + `'`); obs.NumberMatched != want || want == 0 {
+		t.Errorf("observations: %d matched, want %d (and some)", obs.NumberMatched, want)
+	}
+	for _, o := range obs.Observations {
+		if !strings.HasPrefix(o.UnitCode, "36.03.") && o.UnitCode != f.listed {
+			t.Errorf("observation %d of %s is outside the jurisdiction", o.ID, o.UnitCode)
+		}
+	}
+	var inc featureCollection
+	res = read(incidentsPath + "?limit=10000")
+	if err := json.Unmarshal(res.body, &inc); err != nil || res.status != http.StatusOK {
+		t.Fatalf("incidents: %d %s", res.status, res.body)
+	}
+	if want := count(`SELECT count(*) FROM incident WHERE unit_code LIKE '36.03.%' OR unit_code = '` + f.listed + `'`); inc.NumberMatched != want || want == 0 {
+		t.Errorf("incidents: %d matched, want %d (and some)", inc.NumberMatched, want)
+	}
+	var outsideIncident int64
+	if err := f.conn.QueryRow(ctx, `SELECT min(id) FROM incident WHERE unit_code LIKE '36.72.%'`).Scan(&outsideIncident); err != nil {
+		t.Fatal(err)
+	}
+
+	planBody := func(area string) string { return `{"available": 100, "areas": ["` + area + `"]}` }
+	for _, tc := range []struct {
+		method, path, body string
+		want               int
+	}{
+		{"GET", "/collections/desa/items/" + f.inside, "", http.StatusOK},
+		{"GET", "/collections/desa/items/" + f.outside, "", http.StatusForbidden},
+		{"GET", "/collections/desa/items/" + f.outside + "/explain", "", http.StatusForbidden},
+		{"GET", "/collections/kecamatan/items/" + f.listed[:8], "", http.StatusOK},
+		{"GET", "/collections/kabupaten/items/36.72", "", http.StatusForbidden},
+		{"GET", incidentsPath + "/" + fmt.Sprint(outsideIncident), "", http.StatusNotFound},
+		{"GET", "/areas/36.03/summary", "", http.StatusOK},
+		{"GET", "/areas/36.71/summary", "", http.StatusForbidden}, // around the jurisdiction, not inside
+		{"GET", "/hotspots?area=36.03", "", http.StatusOK},
+		{"GET", "/hotspots?area=36", "", http.StatusForbidden},
+		{"GET", "/hotspots?bbox=106.4,-6.3,106.7,-6.0", "", http.StatusForbidden},
+		{"GET", "/h3/7?area=36.03", "", http.StatusForbidden},
+		{"GET", "/tiles/desa/10/817/531.mvt", "", http.StatusForbidden},
+		{"GET", "/search?q=tangerang", "", http.StatusForbidden},
+		{"GET", "/indicators", "", http.StatusOK},
+		{"POST", "/plan/deployment", planBody("36.03"), http.StatusOK},
+		{"POST", "/plan/deployment", planBody("36.72"), http.StatusForbidden},
+	} {
+		res := read(tc.path)
+		if tc.method == http.MethodPost {
+			res = send(t, tc.method, f.url+tc.path, "application/json", tc.body, bearer(viewer)...)
+		}
+		if res.status != tc.want {
+			t.Errorf("%s %s: %d, want %d: %.300s", tc.method, tc.path, res.status, tc.want, res.body)
+		}
+		if res.status == http.StatusForbidden && !strings.Contains(string(res.body), "bawaslu-tangerang") {
+			t.Errorf("%s %s: the refusal should name the token: %s", tc.method, tc.path, res.body)
+		}
+	}
+}

@@ -318,6 +318,7 @@ func (s *Server) items(c echo.Context) error {
 		return err
 	}
 	q := &req.query
+	q.Within = readScope(c)
 	if q.Election, q.Phase, err = s.resolvePhase(c, phaseSelectionOf(c)); err != nil {
 		return err
 	}

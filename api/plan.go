@@ -180,6 +180,14 @@ func (s *Server) planDeployment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if j := readScope(c); j != nil {
+		for _, a := range in.areas {
+			if !j.Contains(a) {
+				return forbidden(fmt.Sprintf("token %s plans only inside its jurisdiction (%s); area %s is not inside it",
+					actorOf(c).Name, strings.Join(j.Strings(), ", "), a))
+			}
+		}
+	}
 	election, phase, err := s.resolvePhase(c, phaseSelection{body.Election, body.Phase, body.Datetime})
 	if err != nil {
 		return err

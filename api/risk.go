@@ -72,7 +72,8 @@ func (s *Server) observations(c echo.Context) error {
 	if err := onlyParams(c, ParamUnitCode, ParamIndicator, ParamElection, ParamPhase, ParamLimit, ParamOffset); err != nil {
 		return err
 	}
-	q := data.ObservationQuery{Indicator: c.QueryParam(ParamIndicator), Election: c.QueryParam(ParamElection), Phase: c.QueryParam(ParamPhase)}
+	q := data.ObservationQuery{Indicator: c.QueryParam(ParamIndicator), Election: c.QueryParam(ParamElection), Phase: c.QueryParam(ParamPhase),
+		Within: readScope(c)}
 	if v := c.QueryParam(ParamUnitCode); v != "" {
 		code, err := geo.ParseCode(v)
 		if err != nil {

@@ -60,6 +60,7 @@ func New(store *data.Store, log *slog.Logger, opt Options) *echo.Echo {
 	e.Use(middleware.BodyLimit("8M"))
 	e.Use(s.authenticate)
 	e.Use(s.rateLimit)
+	e.Use(s.confineReads)
 
 	s.opsRoutes(e)
 	e.GET("/", s.landing)

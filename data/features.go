@@ -114,6 +114,9 @@ type FeatureQuery struct {
 	Properties []string
 	Limit      int
 	Offset     int
+	// Within confines the features to a token's jurisdiction: the units
+	// inside it and those containing part of it (nil: everywhere).
+	Within geo.Jurisdiction
 }
 
 // SortKey orders features by a sortable property.
@@ -148,6 +151,20 @@ func (w *clause) intersects(geom string, b *geo.BBox) {
 	}
 }
 
+// within keeps the rows whose unit (code, an expression) lies inside the
+// jurisdiction j, or with around also those that contain part of it; nil
+// keeps every row.
+func (w *clause) within(code string, j geo.Jurisdiction, around bool) {
+	if j == nil {
+		return
+	}
+	cond := code + " = j OR " + code + " LIKE j || '.%'"
+	if around {
+		cond += " OR j LIKE " + code + " || '.%'"
+	}
+	w.add("EXISTS (SELECT FROM unnest(" + w.bind(j.Strings()) + "::text[]) AS j WHERE " + cond + ")")
+}
+
 // sql is the clause's conditions joined, "true" when there are none.
 func (w *clause) sql() string {
 	if len(w.conds) == 0 {
@@ -160,6 +177,7 @@ func (w *clause) sql() string {
 func (q FeatureQuery) where(props map[string]Property) (string, []any, error) {
 	w := clause{args: []any{q.Election, q.Phase, int16(q.Level)}, conds: []string{"u.level = $3"}}
 	w.intersects("u.geom", q.BBox)
+	w.within("u.code", q.Within, true)
 	for _, p := range Properties(q.Level) { // a fixed order keeps the SQL text stable
 		v, ok := q.Filters[p.Name]
 		if !ok {
@@ -305,7 +323,7 @@ func (s *Store) countAndPage(ctx context.Context, count string, countArgs []any,
 
 // countQuery counts the units q matches.
 func (q FeatureQuery) countQuery(from, where string, args []any) (string, []any) {
-	if q.BBox == nil && len(q.Filters) == 0 {
+	if q.BBox == nil && len(q.Filters) == 0 && q.Within == nil {
 		// The whole level: its count is kept by the import.
 		return `SELECT coalesce((SELECT unit_count FROM admin_level_summary WHERE level = $1), 0)`, []any{int16(q.Level)}
 	}

@@ -80,11 +80,14 @@ type IncidentQuery struct {
 	// Filters are equality conditions on the properties with Filter set (the unit codes).
 	Filters       map[string]string
 	Limit, Offset int
+	// Within confines the incidents to a token's jurisdiction (nil: everywhere).
+	Within geo.Jurisdiction
 }
 
 func (q IncidentQuery) where() (string, []any, error) {
 	var w clause
 	w.intersects("n.geom", q.BBox)
+	w.within("n.unit_code", q.Within, false)
 	if q.Time.From != nil {
 		w.add("n.occurred_at >= " + w.bind(*q.Time.From))
 	}
@@ -139,9 +142,12 @@ func (q IncidentQuery) pageQuery(list, where string, args []any) (string, []any)
 }
 
 // Incident returns one incident as a GeoJSON Feature.
-func (s *Store) Incident(ctx context.Context, id int64) ([]byte, error) {
+// One outside the jurisdiction within (nil: everywhere) is not found.
+func (s *Store) Incident(ctx context.Context, id int64, within geo.Jurisdiction) ([]byte, error) {
+	w := clause{args: []any{id}, conds: []string{"n.id = $1"}}
+	w.within("n.unit_code", within, false)
 	var feature []byte
-	err := s.read.QueryRow(ctx, `SELECT `+incidentFeature+` FROM `+incidentFrom+` WHERE n.id = $1`, id).Scan(&feature)
+	err := s.read.QueryRow(ctx, `SELECT `+incidentFeature+` FROM `+incidentFrom+` WHERE `+w.sql(), w.args...).Scan(&feature)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}

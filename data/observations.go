@@ -331,14 +331,18 @@ func scanObservation(r pgx.CollectableRow) (Observation, error) {
 type ObservationQuery struct {
 	UnitCode, Indicator, Election, Phase string
 	Limit, Offset                        int
+	// Within confines the observations to a token's jurisdiction (nil: everywhere).
+	Within geo.Jurisdiction
 }
 
 // Observations lists stored observations, newest first, and how many match.
 func (s *Store) Observations(ctx context.Context, q ObservationQuery) (int64, []Observation, error) {
-	where := `($1 = '' OR unit_code = $1) AND ($2 = '' OR indicator_code = $2) AND ($3 = '' OR election_code = $3) AND ($4 = '' OR phase_code = $4)`
-	args := []any{q.UnitCode, q.Indicator, q.Election, q.Phase}
+	w := clause{args: []any{q.UnitCode, q.Indicator, q.Election, q.Phase},
+		conds: []string{`($1 = '' OR unit_code = $1) AND ($2 = '' OR indicator_code = $2) AND ($3 = '' OR election_code = $3) AND ($4 = '' OR phase_code = $4)`}}
+	w.within("unit_code", q.Within, false)
+	where, args := w.sql(), w.args
 	matched, br, rows, err := s.countAndPage(ctx, `SELECT count(*) FROM observation WHERE `+where, args,
-		`SELECT `+observationColumns+` FROM observation WHERE `+where+` ORDER BY id DESC LIMIT $5 OFFSET $6`,
+		fmt.Sprintf(`SELECT %s FROM observation WHERE %s ORDER BY id DESC LIMIT $%d OFFSET $%d`, observationColumns, where, len(args)+1, len(args)+2),
 		append(args, q.Limit, q.Offset))
 	if err != nil {
 		return 0, nil, err

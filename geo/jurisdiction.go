@@ -63,3 +63,9 @@ func (j Jurisdiction) Strings() []string {
 	}
 	return out
 }
+
+// Touches tells whether the unit with code c lies inside the jurisdiction
+// or contains part of it (a kabupaten around a listed desa).
+func (j Jurisdiction) Touches(c Code) bool {
+	return j.Contains(c) || slices.ContainsFunc(j, func(u Code) bool { return c.Covers(u) })
+}

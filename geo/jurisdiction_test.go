@@ -53,6 +53,18 @@ func TestJurisdictionContains(t *testing.T) {
 			t.Errorf("%v contains %s: %v, want %v", j, code, got, want)
 		}
 	}
+	for code, want := range map[Code]bool{
+		"36.03.01.2001": true,  // inside
+		"36.71.01":      true,  // around the listed desa
+		"36":            true,  // around both
+		"36.71.01.1002": false, // beside the listed desa
+		"36.72":         false, // another kabupaten
+		"31":            false, // another provinsi
+	} {
+		if got := j.Touches(code); got != want {
+			t.Errorf("%v touches %s: %v, want %v", j, code, got, want)
+		}
+	}
 	var everywhere Jurisdiction
 	if !everywhere.Contains("11.01.01.2001") {
 		t.Error("no jurisdiction must mean everywhere")
