@@ -125,7 +125,7 @@ func captureStdout(t *testing.T, fn func() error) (string, error) {
 }
 
 func TestTokensAreMadeListedAndRevokedOnTheCommandLine(t *testing.T) {
-	dbURL := datatest.NewDatabase(t)
+	dbURL := datatest.BantenCopy(t) // jurisdictions name its units
 	t.Setenv("DATABASE_URL", dbURL)
 	ctx := context.Background()
 	tokenRun := func(args ...string) (string, error) {
@@ -197,7 +197,7 @@ func TestTokensAreMadeListedAndRevokedOnTheCommandLine(t *testing.T) {
 	if got := status(); got != http.StatusUnauthorized {
 		t.Errorf("the revoked token gets %d, want 401", got)
 	}
-	if list, _ := tokenRun("list"); !regexp.MustCompile(`ops\s+admin\s+\S+\s+\S+\s+\d{4}-`).MatchString(list) {
+	if list, _ := tokenRun("list"); !regexp.MustCompile(`ops\s+admin\s+everywhere\s+\S+\s+\S+\s+\d{4}-`).MatchString(list) {
 		t.Errorf("token list does not show ops as revoked:\n%s", list)
 	}
 
@@ -214,6 +214,10 @@ func TestTokensAreMadeListedAndRevokedOnTheCommandLine(t *testing.T) {
 		{[]string{"create", "--role", "viewer"}, []string{"name one token"}},
 		{[]string{"create", "--colour", "red", "x"}, []string{"colour"}},
 		{[]string{"rotate", "ops"}, []string{"unknown subcommand", "rotate"}},
+		{[]string{"create", "--role", "editor", "--jurisdiction", "36.03,36.99", "x"}, []string{"jurisdiction", "no admin unit has code 36.99"}},
+		{[]string{"create", "--role", "editor", "--jurisdiction", "36.3", "x"}, []string{"jurisdiction", "36.3"}},
+		{[]string{"create", "--role", "viewer", "--scoped-reads", "x"}, []string{"scoped reads need a jurisdiction"}},
+		{[]string{"create", "--role", "admin", "--jurisdiction", "36.03", "x"}, []string{"viewer and editor"}},
 	}
 	for _, c := range cases {
 		out, err := tokenRun(c.args...)
@@ -230,6 +234,15 @@ func TestTokensAreMadeListedAndRevokedOnTheCommandLine(t *testing.T) {
 	var tokens int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM api_token`).Scan(&tokens); err != nil || tokens != 2 {
 		t.Errorf("%d tokens stored after the refused commands, want 2 (%v)", tokens, err)
+	}
+
+	// A jurisdiction: codes with or without dots, shown as stored.
+	out, err = tokenRun("create", "--role", "editor", "--jurisdiction", "3603,36.71.01.1001", "--scoped-reads", "polres-tangerang")
+	if err != nil || !strings.Contains(out, "in 36.03,36.71.01.1001 (reads too)") {
+		t.Fatalf("token create with a jurisdiction: %q %v", out, err)
+	}
+	if list, _ := tokenRun("list"); !regexp.MustCompile(`polres-tangerang\s+editor\s+36\.03,36\.71\.01\.1001 \(reads too\)\s`).MatchString(list) {
+		t.Errorf("token list does not show the jurisdiction:\n%s", list)
 	}
 }
 
