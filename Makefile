@@ -4,7 +4,7 @@ BIN := bin/petarawan
 SAMPLE := testdata/banten/desa.geojson.gz testdata/banten/kecamatan.geojson.gz testdata/banten/kabupaten.geojson.gz
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.pgdata/*') $(shell find migrations frontend -type f -not -path '*/node_modules/*') go.mod go.sum
 
-.PHONY: run test bench build clean db fuzz
+.PHONY: run test bench soak build clean db fuzz
 
 build: $(BIN)
 
@@ -45,6 +45,12 @@ fuzz:
 # Load run on loopback: items pages and a bbox query, beside PostGIS's own time for the same SQL.
 bench: $(BIN)
 	scripts/bench.sh
+
+# SOAK_DURATION (default 10m) of mixed load from SOAK_CONCURRENCY (8) clients
+# against a server on Banten (database petarawan_soak): 5xx, requests and
+# p50/p99 per route, RSS and goroutines at start and end; fails on a missed goal.
+soak: $(BIN)
+	scripts/soak/soak.sh $(SAMPLE)
 
 # Stops the project-local cluster and removes it with the build output.
 clean:

@@ -16,24 +16,12 @@ national=${PETARAWAN_NATIONAL_FILE:-$root/../shared/data/indonesia/desa.geojson.
 port=${BENCH_PORT:-18080}
 duration=${BENCH_DURATION:-10s}
 concurrency=${BENCH_CONCURRENCY:-4}
+# No rate limits: the bench measures what requests cost, not how many are let through.
+export PETARAWAN_RATE_WRITES=0 PETARAWAN_RATE_HEAVY_READS=0
 go build -o bin/petarawan ./cmd/petarawan
 go build -o bin/petarawan-bench ./cmd/petarawan-bench
 
-db_url() { echo "$server_url" | sed -E "s#/[^/?]+(\?|$)#/$1\1#"; }
-
-ensure_db() { # name files...
-  local name=$1; shift
-  local url; url=$(db_url "$name")
-  if [ "$(psql "$server_url" -qAtc "select 1 from pg_database where datname = '$name'")" != 1 ]; then
-    psql "$server_url" -qc "create database $name"
-    echo "== importing into $name: $*"
-    local start=$SECONDS
-    DATABASE_URL=$url /usr/bin/time -f "import: %e s wall, %M KB max RSS" bin/petarawan import boundaries "$@"
-    echo "import took $((SECONDS - start)) s"
-  fi
-  # --if-empty: a database from an older schema gets its demo data after migrating.
-  DATABASE_URL=$url /usr/bin/time -f "seed demo: %e s wall, %M KB max RSS" bin/petarawan seed demo --if-empty
-}
+source scripts/lib.sh
 
 # A full scoring run of every phase, timed per phase.
 score() { # name
@@ -78,12 +66,12 @@ bench() { # name label tile-zooms area kabupaten res
   DATABASE_URL=$url PETARAWAN_ADDR=127.0.0.1:$port PETARAWAN_STATEMENT_TIMEOUT=60s bin/petarawan serve 2>/dev/null &
   local pid=$!
   trap 'kill $pid 2>/dev/null' EXIT
-  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/conformance" >/dev/null && break; sleep 0.2; done
+  wait_ready "$port"
   # The same database served without a tile cache, for cold tiles.
   DATABASE_URL=$url PETARAWAN_ADDR=127.0.0.1:$cold_port PETARAWAN_STATEMENT_TIMEOUT=60s PETARAWAN_TILE_CACHE_MB=0 bin/petarawan serve 2>/dev/null &
   local cold_pid=$!
   trap 'kill $pid $cold_pid 2>/dev/null' EXIT
-  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$cold_port/conformance" >/dev/null && break; sleep 0.2; done
+  wait_ready "$cold_port"
   bin/petarawan-bench -api "http://127.0.0.1:$port" -api-cold "http://127.0.0.1:$cold_port" -tile-zooms "$3" \
     -db "$url" -duration "$duration" -concurrency "$concurrency" -label "$2"
   bench_planning "$port" "$4" "$5" "$6"
