@@ -2,9 +2,14 @@ package api_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,21 +19,29 @@ import (
 )
 
 // The peers lose their pool after a few aborted requests (FIELD-NOTES.md):
-// here 200 requests are cut off mid-response under load, and the service
-// must answer the next 100 at once.
+// here 1,000 requests are cut off mid-response by 20 clients at once.
+// Afterwards no query runs on in the database, the pool is idle, and the
+// same request is answered as fast as before. It runs on a server of its
+// own (datatest.NewCluster), so that the backend crash below, when it
+// happens, restarts no other test's sessions.
 func TestAbortedRequestsLeaveTheServiceHealthy(t *testing.T) {
-	srv := newServer(t, data.Options{StatementTimeout: 10 * time.Second, MaxConns: 8})
-	started := postmasterStart(t)
+	cluster := datatest.NewCluster(t)
+	store := datatest.Open(t, cluster.URL, data.Options{StatementTimeout: 10 * time.Second, MaxConns: 8})
+	srv := startServer(t, apiHandler(store))
+	const probe = "/collections/desa/items?limit=100"
+	before := probeTimes(t, srv.URL+probe, 30)
+
+	const aborts, clients = 1000, 20
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	rng := rand.New(rand.NewPCG(1, 2))
-	delays := make([]time.Duration, 200)
+	delays := make([]time.Duration, aborts)
 	for i := range delays {
 		delays[i] = time.Duration(rng.IntN(40)) * time.Millisecond
 	}
-
+	start := time.Now()
 	var wg sync.WaitGroup
 	work := make(chan int)
-	for range 20 {
+	for range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -49,55 +62,46 @@ func TestAbortedRequestsLeaveTheServiceHealthy(t *testing.T) {
 			}
 		}()
 	}
-	for i := range 200 {
+	for i := range aborts {
 		work <- i
 	}
 	close(work)
 	wg.Wait()
+	t.Logf("%d requests aborted in %s", aborts, time.Since(start).Round(time.Millisecond))
 
-	if restarted := postmasterStart(t); restarted != started {
-		// PostgreSQL 15 / PostGIS 3.3 on Debian 12 has been seen to abort a backend
-		// ("malloc(): ... corrupted") while cancelling these queries, which restarts
-		// every session. The service must come back all the same.
-		t.Logf("PostgreSQL restarted during the aborts (a backend crashed); checking that the service recovers")
+	if crashes := backendCrashes(t, cluster.Log); len(crashes) > 0 {
+		// PostgreSQL 15.18 / PostGIS 3.3.2 on Debian 12 has been seen to
+		// abort a backend ("malloc(): ... corrupted") while such queries are
+		// cancelled, which restarts every session (README, Known problems).
+		// The service must come back all the same.
+		t.Logf("a backend crashed during the aborts, PostgreSQL restarted its sessions:\n%s", strings.Join(crashes, "\n"))
 	}
 
-	// Every aborted query must end in the database too, not run on.
-	conn := datatest.Conn(t, datatest.Banten(t))
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var running int
-		if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
-			WHERE application_name = 'petarawan' AND state = 'active' AND datname = current_database()`).Scan(&running); err != nil {
-			t.Fatal(err)
-		}
-		if running == 0 {
-			break
-		}
+	// Every aborted query ends in the database too, and the pool is idle.
+	waitForSessions(t, cluster.URL, `state <> 'idle'`, 0)
+	for deadline := time.Now().Add(5 * time.Second); store.PoolStats()["read"].AcquiredConns() > 0; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d queries still running 10 s after their clients hung up", running)
+			t.Fatalf("%d connections of the pool still in use 5 s after the aborts", store.PoolStats()["read"].AcquiredConns())
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 
-	// The next 100 requests: all answered, none waiting on a lost connection.
+	// The same request as fast as before, and 100 at once all answered.
+	after := probeTimes(t, srv.URL+probe, 30)
+	t.Logf("%s: median %s before the aborts, %s after (ranges %s-%s, %s-%s)", probe,
+		median(before), median(after), before[0], before[len(before)-1], after[0], after[len(after)-1])
+	if median(after) > 3*median(before)+10*time.Millisecond {
+		t.Errorf("%s: median %s after the aborts, %s before", probe, median(after), median(before))
+	}
 	errs := make(chan error, 100)
 	for range 10 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for range 10 {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/collections/desa/items?limit=100", nil)
-				res, err := http.DefaultClient.Do(req)
-				if err == nil {
-					_, err = io.Copy(io.Discard, res.Body)
-					res.Body.Close()
-					if res.StatusCode != http.StatusOK {
-						err = io.ErrUnexpectedEOF
-					}
+				res, err := fetch(&http.Client{Timeout: 5 * time.Second}, srv.URL+probe)
+				if err == nil && res.status != http.StatusOK {
+					err = fmt.Errorf("%d %s", res.status, res.body)
 				}
-				cancel()
 				if err != nil {
 					errs <- err
 				}
@@ -111,13 +115,44 @@ func TestAbortedRequestsLeaveTheServiceHealthy(t *testing.T) {
 	}
 }
 
-// postmasterStart is when the test cluster last (re)started.
-func postmasterStart(t *testing.T) time.Time {
+// probeTimes requests url n times in turn and returns how long each took, sorted.
+func probeTimes(t *testing.T, url string, n int) []time.Duration {
 	t.Helper()
-	conn := datatest.Conn(t, datatest.Banten(t))
-	var at time.Time
-	if err := conn.QueryRow(context.Background(), `SELECT pg_postmaster_start_time()`).Scan(&at); err != nil {
+	took := make([]time.Duration, n)
+	for i := range took {
+		start := time.Now()
+		if res := get(t, url); res.status != http.StatusOK {
+			t.Fatalf("%s: %d %s", url, res.status, res.body)
+		}
+		took[i] = time.Since(start)
+	}
+	slices.Sort(took)
+	return took
+}
+
+// backendCrashes are the lines of a server log that tell of a backend
+// killed by a signal, with the C library's message before each.
+func backendCrashes(t *testing.T, log string) []string {
+	t.Helper()
+	b, err := os.ReadFile(log)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
-	return at
+	var crashes []string
+	lines := strings.Split(string(b), "\n")
+	for i, line := range lines {
+		if strings.Contains(line, "was terminated by signal") {
+			for j := i - 1; j >= 0 && j > i-40; j-- {
+				if strings.Contains(lines[j], "malloc") || strings.Contains(lines[j], "corrupted") || strings.Contains(lines[j], "free()") {
+					crashes = append(crashes, lines[j])
+					break
+				}
+			}
+			crashes = append(crashes, line)
+		}
+	}
+	return crashes
 }

@@ -75,6 +75,8 @@ func problemFor(err error) *Problem {
 	case errors.Is(err, data.ErrNotFound):
 		// "no indicator \"x\": not found" reads better without its tail.
 		return notFound(strings.TrimSuffix(err.Error(), ": "+data.ErrNotFound.Error()))
+	case errors.Is(err, data.ErrBusy):
+		return unavailable("every database connection is busy; try again shortly")
 	case data.IsTimeout(err), errors.Is(err, context.DeadlineExceeded):
 		return unavailable("the query took too long; narrow it (bbox, filters, a smaller limit) or try again")
 	case data.IsUnavailable(err):

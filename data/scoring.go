@@ -577,11 +577,12 @@ func (s *Store) RunQueuedScoring(ctx context.Context) (bool, error) {
 		run, err = score(ctx, tx, Actor{Name: requestedBy}, run.Election, run.Phase, nil, run.ID)
 		return err
 	})
-	if err != nil && ctx.Err() != nil {
-		// Shutting down: the run goes back to the queue for the next worker.
+	if err != nil && (ctx.Err() != nil || errors.Is(err, ErrBusy)) {
+		// Shutting down, or no write connection came free: the run goes back
+		// to the queue for the next worker.
 		_, requeueErr := s.write.Exec(context.WithoutCancel(ctx),
 			`UPDATE scoring_run SET status = 'queued', started_at = NULL WHERE id = $1`, run.ID)
-		return false, errors.Join(ctx.Err(), requeueErr)
+		return false, errors.Join(ctx.Err(), err, requeueErr)
 	}
 	if err != nil {
 		// Recorded on a fresh context: the run's own may be what failed.

@@ -3,6 +3,7 @@
 package data
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -26,7 +27,7 @@ import (
 type Store struct {
 	// read runs every statement in a read-only transaction, so that a read
 	// path cannot write; write serves writes, imports and migrations.
-	read, write *pgxpool.Pool
+	read, write *boundedPool
 	elections   electionCache
 	// scoringQueued wakes ScoringWorker when this process queues a run.
 	scoringQueued chan struct{}
@@ -41,6 +42,9 @@ type Options struct {
 	MaxConns int32
 	// WriteConns caps the write pool (0: writeConns).
 	WriteConns int32
+	// AcquireTimeout bounds the wait for a free connection of a pool
+	// (0: defaultAcquireTimeout); past it a statement fails with ErrBusy.
+	AcquireTimeout time.Duration
 	// LeastPrivilege runs the read pool as ReaderRole and the write pool as
 	// WriterRole (migration 00008), so that a read cannot write and a write
 	// cannot drop or alter a table. The server runs so; migrations, imports
@@ -74,6 +78,7 @@ func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 	}
 	// JIT compilation costs more than it saves on petarawan's short queries (FIELD-NOTES.md).
 	params["jit"] = "off"
+	cfg.ConnConfig.BuildContextWatcherHandler = cancelByRequest
 	readCfg := cfg.Copy()
 	readCfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
 	if opt.LeastPrivilege {
@@ -90,7 +95,7 @@ func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 	}
 	s := &Store{scoringQueued: make(chan struct{}, 1), opt: opt}
 	for _, p := range []struct {
-		pool **pgxpool.Pool
+		pool **boundedPool
 		cfg  *pgxpool.Config
 	}{{&s.read, readCfg}, {&s.write, cfg}} {
 		pool, err := pgxpool.NewWithConfig(ctx, p.cfg)
@@ -98,7 +103,7 @@ func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 			s.Close()
 			return nil, err
 		}
-		*p.pool = pool
+		*p.pool = &boundedPool{pool: pool, wait: cmp.Or(opt.AcquireTimeout, defaultAcquireTimeout)}
 	}
 	if err := s.write.Ping(ctx); err != nil {
 		s.Close()
@@ -109,7 +114,7 @@ func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 
 // Close closes the pools.
 func (s *Store) Close() {
-	for _, p := range []*pgxpool.Pool{s.read, s.write} {
+	for _, p := range []*boundedPool{s.read, s.write} {
 		if p != nil {
 			p.Close()
 		}
@@ -131,7 +136,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 
 // Migrate applies the pending migrations and returns their versions.
 func (s *Store) Migrate(ctx context.Context) ([]int64, error) {
-	db := stdlib.OpenDBFromPool(s.write)
+	db := stdlib.OpenDBFromPool(s.write.pool)
 	defer db.Close()
 	p, err := migrationProvider(db)
 	if err != nil {
