@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -59,26 +61,32 @@ func decodeJSONBody(c echo.Context, v any) error {
 }
 
 // decodeStrict reads exactly one JSON value into v (a pointer to a struct, or
-// to a slice of structs): broken JSON is a 400, and a field that v does not
-// have, or a value of the wrong type, a 422 naming the field.
+// to a slice of structs): broken JSON or a body that is not UTF-8 is a 400;
+// a field that v does not have, a value of the wrong type, and what
+// checkMembers refuses (a member named twice or in other letter case, a NUL,
+// strings and numbers beyond any taken) a 422 naming the field.
 func decodeStrict(body io.Reader, v any) error {
-	dec := json.NewDecoder(body)
+	raw, err := io.ReadAll(body)
+	if err != nil {
+		return err // over the size limit (413), or the client has gone
+	}
+	if !utf8.Valid(raw) {
+		return badBody("the body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if err == nil {
 		err = dec.Decode(&json.RawMessage{})
 		if err == io.EOF {
-			return nil
+			return checkMembers(raw, v)
 		}
 		if err == nil {
 			return badBody("the body holds more than one JSON value")
 		}
 	}
-	var he *echo.HTTPError
 	var typeErr *json.UnmarshalTypeError
 	switch {
-	case errors.As(err, &he): // the body is over the size limit
-		return err
 	case errors.As(err, &typeErr) && typeErr.Field != "":
 		return &data.InvalidInput{Problems: []geo.InputProblem{{Field: typeErr.Field,
 			Reason: fmt.Sprintf("want %s, not a JSON %s", jsonKind(typeErr.Type), typeErr.Value)}}}
@@ -463,7 +471,10 @@ func addAdminPaths(paths object) {
 		writeOp("post", "Create a token; its secret is shown once", "create_token", data.Admin,
 			jsonBody(object{"type": "object", "additionalProperties": false, "required": []string{"name", "role"}, "properties": object{
 				"name": object{"type": "string", "pattern": "^[A-Za-z0-9_.@-]{1,64}$"},
-				"role": object{"type": "string", "enum": []string{"viewer", "editor", "admin"}}}}),
+				"role": object{"type": "string", "enum": []string{"viewer", "editor", "admin"}},
+				"jurisdiction": object{"type": "array", "minItems": 1, "maxItems": geo.MaxJurisdictionCodes, "items": object{"type": "string"},
+					"description": "admin codes of any level, desa too, where a viewer or editor token may write (and read, with scoped_reads); none: everywhere"},
+				"scoped_reads": object{"type": "boolean", "description": "the token reads only inside its jurisdiction too"}}}),
 			object{"201": object{"description": "the token with its secret, which is stored only as a hash and not shown again",
 				"content": object{MediaJSON: object{}}}, "413": problemResponse("the body is too large"), "415": problemResponse("the body is not JSON")}))
 	paths["/tokens/{name}"] = writeOp("delete", "Revoke a token", "revoke_token", data.Admin, nil,

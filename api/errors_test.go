@@ -28,7 +28,6 @@ func TestBadInputGetsAProblemNamingTheParameter(t *testing.T) {
 		{"/collections/desa/items?limit=-1", "limit", 400},
 		{"/collections/desa/items?limit=0", "limit", 400},
 		{"/collections/desa/items?limit=ten", "limit", 400},
-		{"/collections/desa/items?limit=99999999999999999999", "limit", 400},
 		{"/collections/desa/items?offset=-5", "offset", 400},
 		{"/collections/desa/items?sortby=geom", "sortby", 400},
 		{"/collections/desa/items?sortby=kpu_code_2024", "sortby", 400},
@@ -41,6 +40,10 @@ func TestBadInputGetsAProblemNamingTheParameter(t *testing.T) {
 		{"/collections/desa/items?election=pilkada-1999", "election", 400},
 		{"/collections/desa/items?phase=pesta", "phase", 400},
 		{"/collections/desa/items?limit=5&limit=6", "limit", 400},
+		{"/collections/desa/items?sortby=name,-name", "sortby", 400},
+		// Echo would drop a pair that does not parse, and serve the rest.
+		{"/collections/desa/items?limit=5;DROP%20TABLE%20admin_unit", "", 400},
+		{"/collections/desa/items?name=%zz", "", 400},
 		{"/collections/desa/items?f=xml", "f", 400},
 		{"/collections/kecamatan/items?kecamatan_code=36.72.01", "kecamatan_code", 400},
 		{"/collections/desa?bbox=1,2,3,4", "bbox", 400},

@@ -2,11 +2,9 @@ package api
 
 import (
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -56,14 +54,9 @@ func (s *Server) h3Routes(e *echo.Echo) {
 // parseH3Query reads what selects the cells of a resolution: bbox, area and the phase.
 func (s *Server) parseH3Query(c echo.Context, res int, allowed []string) (data.H3Query, bool, error) {
 	q := data.H3Query{Res: res}
-	params := c.QueryParams()
-	for _, name := range slices.Sorted(maps.Keys(params)) {
-		if !slices.Contains(allowed, name) {
-			return q, false, badParameter(name, "unknown parameter; H3 cells take "+strings.Join(allowed, ", "))
-		}
-		if len(params[name]) > 1 {
-			return q, false, badParameter(name, "given more than once")
-		}
+	params, err := knownParams(c, allowed, nil)
+	if err != nil {
+		return q, false, err
 	}
 	csv, err := isCSV(params)
 	if err != nil {

@@ -173,12 +173,12 @@ func TestH3RefusesBadRequests(t *testing.T) {
 // cells' scores as the GeoJSON does.
 func TestH3Tiles(t *testing.T) {
 	srv := newServer(t)
-	// Tile 10/813/529 holds Serang.
+	// Tiles 10/813/529 and 12/3255/2117 hold Serang.
 	for _, tc := range []struct {
-		collection string
-		res        int
-	}{{"h3", 7}, {"h3-9", 9}} {
-		body := getTile(t, srv.URL+"/tiles/"+tc.collection+"/10/813/529.mvt?phase=kampanye").body
+		collection, tile string
+		res              int
+	}{{"h3", "10/813/529", 7}, {"h3-9", "12/3255/2117", 9}} {
+		body := getTile(t, srv.URL+"/tiles/"+tc.collection+"/"+tc.tile+".mvt?phase=kampanye").body
 		layers, err := mvt.Unmarshal(body)
 		if err != nil || len(layers) != 1 || layers[0].Name != "h3" || len(layers[0].Features) == 0 {
 			t.Fatalf("%s tile: %v, %d layers", tc.collection, err, len(layers))
@@ -187,7 +187,7 @@ func TestH3Tiles(t *testing.T) {
 		id, _ := f.Properties["h3"].(string)
 		cell, err := geo.ParseH3Cell(id)
 		if err != nil || cell.Resolution() != tc.res || f.Properties["res"] != float64(tc.res) {
-			t.Fatalf("%s tile at z10: cell %q of res %v, want res %d", tc.collection, id, f.Properties["res"], tc.res)
+			t.Fatalf("%s tile %s: cell %q of res %v, want res %d", tc.collection, tc.tile, id, f.Properties["res"], tc.res)
 		}
 		var item struct{ Properties map[string]any }
 		json.Unmarshal(get(t, srv.URL+"/collections/h3-"+strconv.Itoa(tc.res)+"/items/"+id+"?phase=kampanye").body, &item)
@@ -195,6 +195,15 @@ func TestH3Tiles(t *testing.T) {
 			t.Errorf("%s tile: cell %s has score %v %v, its item %v %v", tc.collection, id,
 				f.Properties["score"], f.Properties["category"], item.Properties["score"], item.Properties["category"])
 		}
+	}
+	// A fixed resolution starts where the tiles by zoom are one resolution
+	// coarser: res 9 at z12, not at z10, where a tile would hold ~30,000 cells.
+	if body := getTile(t, srv.URL+"/tiles/h3-9/10/813/529.mvt").body; len(body) != 0 {
+		t.Errorf("a z10 h3-9 tile has %d bytes, want an empty tile below zoom 12", len(body))
+	}
+	var tj struct{ MinZoom int }
+	if err := json.Unmarshal(get(t, srv.URL+"/tiles/h3-9.json").body, &tj); err != nil || tj.MinZoom != 12 {
+		t.Errorf("h3-9 TileJSON minzoom %d (%v), want 12", tj.MinZoom, err)
 	}
 	if body := getTile(t, srv.URL+"/tiles/h3/4/12/8.mvt").body; len(body) != 0 {
 		t.Errorf("a z4 h3 tile has %d bytes, want an empty tile below zoom %d", len(body), geo.H3MinZoom)

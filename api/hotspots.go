@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -103,11 +102,6 @@ func parseHotspots(c echo.Context) (*hotspotRequest, error) {
 		return nil, err
 	}
 	q := c.QueryParams()
-	for _, name := range slices.Sorted(maps.Keys(q)) {
-		if len(q[name]) > 1 {
-			return nil, badParameter(name, "given more than once")
-		}
-	}
 	req := &hotspotRequest{
 		query: data.HotspotQuery{Value: data.ValueComposite, Geometry: true, MaxUnits: MaxHotspotUnits},
 		unit:  UnitDesa, permutations: DefaultPermutations, seed: DefaultSeed,

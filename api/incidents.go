@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -91,16 +91,13 @@ func (s *Server) parseIncidentItems(c echo.Context) (data.IncidentQuery, []strin
 	props := data.IncidentProperties()
 	filters := filterNames(props)
 	q := data.IncidentQuery{Filters: map[string]string{}}
-	for _, name := range slices.Sorted(maps.Keys(params)) {
-		if !slices.Contains(incidentParams, name) && !slices.Contains(filters, name) {
-			return q, nil, badParameter(name, fmt.Sprintf("unknown parameter; insiden items takes %s and the filters %s",
-				strings.Join(incidentParams, ", "), strings.Join(filters, ", ")))
-		}
-		if len(params[name]) > 1 {
-			return q, nil, badParameter(name, "given more than once")
-		}
+	_, err := knownParams(c, append(slices.Clone(incidentParams), filters...), func(string) string {
+		return fmt.Sprintf("unknown parameter; insiden items takes %s and the filters %s",
+			strings.Join(incidentParams, ", "), strings.Join(filters, ", "))
+	})
+	if err != nil {
+		return q, nil, err
 	}
-	var err error
 	if params.Has(ParamBBox) {
 		if q.BBox, err = parseBBox(params.Get(ParamBBox)); err != nil {
 			return q, nil, err
@@ -209,6 +206,24 @@ func (s *Server) parseElectionPhase(c echo.Context, election, phase string) (str
 	return election, phase, nil
 }
 
+// incidentGeoJSON names the members of an incident Feature or
+// FeatureCollection, which geo.ReadIncidentsGeoJSON reads, for checkMembers.
+type incidentGeoJSON struct {
+	Type     string            `json:"type"`
+	Features []incidentGeoJSON `json:"features"`
+	Geometry struct {
+		Type        string    `json:"type"`
+		Coordinates []float64 `json:"coordinates"`
+	} `json:"geometry"`
+	Properties struct {
+		Type        string `json:"type"`
+		OccurredAt  string `json:"occurred_at"`
+		Description string `json:"description"`
+		Source      string `json:"source"`
+		Phase       string `json:"phase"`
+	} `json:"properties"`
+}
+
 // incidents answers a page of incidents, ordered by occurred_at then id.
 func (s *Server) incidents(c echo.Context) error {
 	q, notices, err := s.parseIncidentItems(c)
@@ -291,10 +306,18 @@ func (s *Server) addIncidents(c echo.Context) error {
 		return err // too large (413), or the client has gone
 	}
 	var batch geo.IncidentBatch
-	if mediaType == MediaCSV {
+	switch {
+	case mediaType == MediaCSV:
 		batch, err = geo.ReadIncidentsCSV(bytes.NewReader(body))
-	} else {
-		batch, err = geo.ReadIncidentsGeoJSON(body)
+	case !utf8.Valid(body):
+		err = errors.New("the body is not valid UTF-8")
+	default:
+		if batch, err = geo.ReadIncidentsGeoJSON(body); err == nil {
+			// geo reads members as encoding/json does: refuse one given twice or in other letter case.
+			if err := checkMembers(body, new(incidentGeoJSON)); err != nil {
+				return err
+			}
+		}
 	}
 	if err != nil {
 		return badBody(err.Error())

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -86,17 +87,95 @@ func wantsHTML(c echo.Context) bool {
 	return strings.Contains(accept, MediaHTML)
 }
 
-// onlyParams refuses query parameters other than the ones named.
+// onlyParams refuses what knownParams refuses, and any format but json.
 func onlyParams(c echo.Context, allowed ...string) error {
-	params := c.QueryParams()
-	for _, name := range slices.Sorted(maps.Keys(params)) {
-		v := params[name]
+	q, err := knownParams(c, allowed, nil)
+	if err != nil {
+		return err
+	}
+	if f, ok := q[ParamFormat]; ok && f[0] != "json" {
+		return badParameter(ParamFormat, fmt.Sprintf("format %q is not offered here; use json", f[0]))
+	}
+	return nil
+}
+
+// knownParams reads the query of a request whose query string parses and
+// whose path parameters are text (checkRequest), refusing what checkParams
+// refuses.
+func knownParams(c echo.Context, allowed []string, unknown func(name string) string) (url.Values, error) {
+	if err := checkRequest(c); err != nil {
+		return nil, err
+	}
+	return c.QueryParams(), checkParams(c.QueryParams(), allowed, unknown)
+}
+
+// checkRequest refuses a query string that does not parse (a bad
+// %-escape, a raw semicolon: Echo would drop the parameter silently) and a
+// path parameter that is not text (checkText).
+func checkRequest(c echo.Context) error {
+	if _, err := url.ParseQuery(c.Request().URL.RawQuery); err != nil {
+		return &Problem{Type: "about:blank", Title: "Bad Request", Status: http.StatusBadRequest,
+			Detail: "the query string does not parse: " + err.Error()}
+	}
+	for _, name := range c.ParamNames() {
+		if err := checkText(name, c.Param(name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MaxParamLength bounds a query parameter's value, in bytes: far above any
+// value taken (the polygon has its own bound), so that a hostile value is
+// refused before it is parsed or repeated in an answer.
+const MaxParamLength = 4096
+
+// maxPolygonLength bounds the polygon parameter: room for MaxPolygonVertices
+// vertices at full precision.
+const maxPolygonLength = 64 * MaxPolygonVertices
+
+// checkParams refuses, with a 400 naming it, the first parameter (in name
+// order) that allowed does not list (unknown, when set, says what the
+// operation takes; the detail starts with "unknown parameter" either way),
+// that is given more than once, that is not text (checkText) or that is
+// longer than its bound.
+func checkParams(q url.Values, allowed []string, unknown func(name string) string) error {
+	for _, name := range slices.Sorted(maps.Keys(q)) {
 		if !slices.Contains(allowed, name) {
-			return badParameter(name, "unknown parameter")
+			if unknown != nil {
+				return badParameter(name, unknown(name))
+			}
+			if len(allowed) == 0 {
+				return badParameter(name, "unknown parameter; this takes none")
+			}
+			return badParameter(name, "unknown parameter; this takes "+strings.Join(allowed, ", "))
 		}
-		if name == ParamFormat && v[0] != "json" {
-			return badParameter(ParamFormat, fmt.Sprintf("format %q is not offered here; use json", v[0]))
+		v := q[name]
+		if len(v) > 1 {
+			return badParameter(name, "given more than once")
 		}
+		limit := MaxParamLength
+		if name == ParamPolygon {
+			limit = maxPolygonLength
+		}
+		if len(v[0]) > limit {
+			return badParameter(name, fmt.Sprintf("%d bytes long; at most %d", len(v[0]), limit))
+		}
+		if err := checkText(name, v[0]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkText refuses a parameter value that is not UTF-8 or holds a NUL:
+// PostgreSQL stores neither.
+func checkText(name, v string) error {
+	switch {
+	case !utf8.ValidString(v):
+		return badParameter(name, "not valid UTF-8")
+	case strings.ContainsRune(v, 0):
+		return badParameter(name, "holds a NUL character")
 	}
 	return nil
 }
@@ -311,6 +390,9 @@ func parseDatetime(s string) (time.Time, error) {
 func (s *Server) items(c echo.Context) error {
 	l, err := levelOf(c)
 	if err != nil {
+		return err
+	}
+	if err := checkRequest(c); err != nil {
 		return err
 	}
 	req, err := parseItems(l, c.QueryParams())

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -19,6 +20,12 @@ func openAPIDocument(base string) object {
 		"/conformance": getOp("Conformance classes", "conformance", jsonResponse("the conformance classes implemented"), ref("f")),
 		"/api":         getOp("This API definition", "api", object{"200": object{"description": "the OpenAPI document", "content": object{MediaOpenAPI: object{}}}}, ref("f")),
 		"/collections": getOp("Collections", "collections", jsonResponse("the collections with their extents"), ref("f")),
+		// Operations: they answer without a token even when reads need one.
+		"/healthz": getOp("Liveness: the process answers", "healthz", jsonResponse(`{"status":"ok"}`)),
+		"/readyz": getOp("Readiness: the database answers and its schema is this build's (else 503)", "readyz",
+			jsonResponse("ready, with the schema's current and latest migration")),
+		"/metrics": getOp("Prometheus metrics: requests by route and status, latencies, database pools, tile cache, job durations", "metrics",
+			object{"200": object{"description": "the metrics in the Prometheus text format", "content": object{"text/plain": object{}}}}),
 	}
 	for _, l := range geo.Levels {
 		id := l.String()
@@ -47,12 +54,13 @@ func openAPIDocument(base string) object {
 	addSearchPaths(paths)
 	addHotspotPaths(paths)
 	addPlanPaths(paths)
+	addRateLimits(paths)
 	return object{
 		"openapi": "3.0.3",
 		"info": object{
 			"title":       "petarawan",
 			"version":     "1.0.0",
-			"description": "OGC API - Features over Indonesian admin units with election-security risk scores. " + DemoNotice + " " + Attribution,
+			"description": "OGC API - Features over Indonesian admin units with election-security risk scores. " + DemoNotice + " " + Attribution + " " + inputRules,
 		},
 		"servers": []any{object{"url": base}},
 		"paths":   paths,
@@ -90,11 +98,45 @@ func openAPIDocument(base string) object {
 	}
 }
 
+// inputRules says how every request is read.
+var inputRules = fmt.Sprintf("Every operation refuses with a 400 a query parameter it does not list, a parameter given twice, "+
+	"a query string that does not parse, and a value that is not UTF-8, holds a NUL or is longer than %d bytes (polygon: %d). "+
+	"JSON bodies (at most 8 MB) must be UTF-8 and name each member once, in its own letter case; strings are at most %d "+
+	"characters and numbers at most %d in magnitude (422 naming the member).", MaxParamLength, maxPolygonLength, MaxJSONString, int64(MaxJSONNumber))
+
 func getOp(summary, id string, responses object, params ...any) object {
 	responses["400"] = problemResponse("bad request: the problem names the parameter")
 	responses["404"] = problemResponse("no such collection or feature")
 	responses["503"] = problemResponse("the database is unreachable or the query took too long; retry later")
-	return object{"get": object{"summary": summary, "operationId": id, "parameters": params, "responses": responses}}
+	op := object{"summary": summary, "operationId": id, "responses": responses}
+	if len(params) > 0 {
+		op["parameters"] = params
+	}
+	return object{"get": op}
+}
+
+// addRateLimits adds the 429 of rateLimit to every write and heavy read.
+func addRateLimits(paths object) {
+	tooMany := problemResponse("over the rate limit of this token or client address; Retry-After says when to try again")
+	heavy := map[string]bool{}
+	for _, route := range heavyReads { // Echo's :name is OpenAPI's {name}
+		parts := strings.Split(route, "/")
+		for i, p := range parts {
+			if name, ok := strings.CutPrefix(p, ":"); ok {
+				parts[i] = "{" + name + "}"
+			}
+		}
+		heavy[strings.Join(parts, "/")] = true
+	}
+	for path, item := range paths {
+		for method, op := range item.(object) {
+			o, _ := op.(object) // a path item's own parameters are no operation
+			responses, isOp := o["responses"].(object)
+			if isOp && (method != "get" || heavy[path]) {
+				responses["429"] = tooMany
+			}
+		}
+	}
 }
 
 // writeOp describes a write (post, put, delete) that needs a token of the
@@ -102,7 +144,7 @@ func getOp(summary, id string, responses object, params ...any) object {
 func writeOp(method, summary, id string, role data.Role, body object, responses object, params ...any) object {
 	responses["400"] = problemResponse("bad request: the problem names the parameter")
 	responses["401"] = problemResponse("no token, or a token that is unknown or revoked")
-	responses["403"] = problemResponse("the token's role is not " + string(role) + " or above")
+	responses["403"] = problemResponse("the token's role is not " + string(role) + " or above, or (observations, incidents) an item lies outside the token's jurisdiction")
 	responses["422"] = problemResponse("the input is refused; problems lists each reason; nothing was written")
 	responses["503"] = problemResponse("the database is unreachable or the query took too long; retry later")
 	op := object{"summary": summary + " (role " + string(role) + ")", "operationId": id, "responses": responses,
@@ -146,7 +188,7 @@ func filterParam(p data.Property) object {
 }
 
 func sortByParam(l geo.Level) object {
-	return queryParam(ParamSortBy, "comma-separated properties to order by, each with an optional + (ascending) or - (descending) prefix; the code breaks ties. Sortable: "+strings.Join(sortableNames(l), ", "),
+	return queryParam(ParamSortBy, "comma-separated properties to order by, each once, with an optional + (ascending) or - (descending) prefix; the code breaks ties. Sortable: "+strings.Join(sortableNames(l), ", "),
 		object{"type": "array", "items": object{"type": "string"}}, "form", false)
 }
 

@@ -104,18 +104,32 @@ func (p poolCollector) Collect(ch chan<- prometheus.Metric) {
 // scrapers carry none, and nothing there is secret.
 var opsPaths = []string{"/healthz", "/readyz", "/metrics"}
 
+// Like every route, they refuse query parameters they do not read, and they
+// read none (Prometheus scrapes with none unless configured to).
 func (s *Server) opsRoutes(e *echo.Echo) {
 	e.GET("/healthz", func(c echo.Context) error {
+		if err := onlyParams(c); err != nil {
+			return err
+		}
 		return writeJSON(c, http.StatusOK, MediaJSON, map[string]string{"status": "ok"})
 	})
 	e.GET("/readyz", s.ready)
 	// The gzip middleware compresses it, as every answer.
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{DisableCompression: true})))
+	metrics := echo.WrapHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{DisableCompression: true}))
+	e.GET("/metrics", func(c echo.Context) error {
+		if err := onlyParams(c); err != nil {
+			return err
+		}
+		return metrics(c)
+	})
 }
 
 // ready answers 200 when the database answers and its schema is the one this
 // build migrates to, else 503 saying which is wrong.
 func (s *Server) ready(c echo.Context) error {
+	if err := onlyParams(c); err != nil {
+		return err
+	}
 	schema, err := s.store.CheckReady(c.Request().Context())
 	switch {
 	case err != nil:
@@ -153,9 +167,21 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		s.metrics.latency.WithLabelValues(route, c.Request().Method).Observe(took.Seconds())
 		s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
 			slog.String("request_id", requestID(c)), slog.String("method", c.Request().Method),
-			slog.String("route", route), slog.String("uri", c.Request().RequestURI),
+			slog.String("route", route), slog.String("uri", loggedURI(c)),
 			slog.String("status", status), slog.Int64("bytes", c.Response().Size),
 			slog.Float64("ms", float64(took.Microseconds())/1000), slog.String("remote", c.RealIP()))
 		return nil
 	}
+}
+
+// maxLoggedURI bounds the URI a log line quotes: a query may be megabytes long.
+const maxLoggedURI = 2048
+
+// loggedURI is the request's URI as the log shows it, cut at maxLoggedURI bytes.
+func loggedURI(c echo.Context) string {
+	uri := c.Request().RequestURI
+	if len(uri) > maxLoggedURI {
+		return uri[:maxLoggedURI] + "... (" + strconv.Itoa(len(uri)) + " bytes)"
+	}
+	return uri
 }

@@ -1,8 +1,8 @@
 package api
 
 import (
+	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"net/url"
 	"slices"
@@ -54,23 +54,16 @@ type itemsRequest struct {
 func parseItems(level geo.Level, q url.Values) (*itemsRequest, error) {
 	props, byName := data.Properties(level), data.PropertiesByName(level)
 	req := &itemsRequest{query: data.FeatureQuery{Level: level, Limit: DefaultLimit, Filters: map[string]string{}}}
-	for _, name := range slices.Sorted(maps.Keys(q)) { // sorted: the same request names the same fault
-		values := q[name]
-		p, isProperty := byName[name]
-		switch {
-		case isProperty && p.Filter:
-		case slices.Contains(itemsParams, name):
-		case isProperty:
-			return nil, badParameter(name, fmt.Sprintf("property %q cannot be filtered on; filterable: %s", name, strings.Join(filterNames(props), ", ")))
-		default:
-			return nil, badParameter(name, fmt.Sprintf("unknown parameter; items takes %s and the filters %s",
-				strings.Join(itemsParams, ", "), strings.Join(filterNames(props), ", ")))
+	filters := filterNames(props)
+	err := checkParams(q, append(slices.Clone(itemsParams), filters...), func(name string) string {
+		if _, isProperty := byName[name]; isProperty {
+			return fmt.Sprintf("unknown parameter; property %q cannot be filtered on; filterable: %s", name, strings.Join(filters, ", "))
 		}
-		if len(values) > 1 {
-			return nil, badParameter(name, "given more than once")
-		}
+		return fmt.Sprintf("unknown parameter; items takes %s and the filters %s", strings.Join(itemsParams, ", "), strings.Join(filters, ", "))
+	})
+	if err != nil {
+		return nil, err
 	}
-	var err error
 	if v := q.Get(ParamBBox); q.Has(ParamBBox) {
 		if req.query.BBox, err = parseBBox(v); err != nil {
 			return nil, err
@@ -121,17 +114,21 @@ func isCSV(q url.Values) (bool, error) {
 	}
 }
 
-// parsePage reads limit (default DefaultLimit) and offset (default 0). A
-// limit above MaxLimit is served as MaxLimit, as OGC API - Features asks,
-// with a notice saying so.
+// parsePage reads limit (default DefaultLimit) and offset (default 0). Any
+// limit above MaxLimit, however large, is served as MaxLimit, as OGC API -
+// Features asks, with a notice saying so.
 func parsePage(q url.Values) (limit, offset int, notice string, err error) {
 	limit = DefaultLimit
-	if q.Has(ParamLimit) {
-		if limit, err = strconv.Atoi(q.Get(ParamLimit)); err != nil || limit < 1 {
-			return 0, 0, "", badParameter(ParamLimit, fmt.Sprintf("%q is not a whole number of at least 1 (pages hold up to %d items)", q.Get(ParamLimit), MaxLimit))
+	if v := q.Get(ParamLimit); q.Has(ParamLimit) {
+		limit, err = strconv.Atoi(v)
+		if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(v, "-") {
+			limit, err = math.MaxInt, nil // a whole number too large for an int is above the maximum too
+		}
+		if err != nil || limit < 1 {
+			return 0, 0, "", badParameter(ParamLimit, fmt.Sprintf("%q is not a whole number of at least 1 (pages hold up to %d items)", v, MaxLimit))
 		}
 		if limit > MaxLimit {
-			notice = fmt.Sprintf("limit %d is above the maximum %d: this page holds at most %d items; follow the next link for more", limit, MaxLimit, MaxLimit)
+			notice = fmt.Sprintf("limit %s is above the maximum %d: this page holds at most %d items; follow the next link for more", v, MaxLimit, MaxLimit)
 			limit = MaxLimit
 		}
 	}
@@ -196,8 +193,8 @@ func parseBBox(s string) (*geo.BBox, error) {
 	return &b, nil
 }
 
-// parseSortBy reads a comma-separated list of properties, each optionally
-// prefixed by + (ascending, the default) or - (descending).
+// parseSortBy reads a comma-separated list of properties, each named once and
+// optionally prefixed by + (ascending, the default) or - (descending).
 func parseSortBy(s string, level geo.Level) ([]data.SortKey, error) {
 	props := data.PropertiesByName(level)
 	var keys []data.SortKey
@@ -212,6 +209,9 @@ func parseSortBy(s string, level geo.Level) ([]data.SortKey, error) {
 		}
 		if p, ok := props[item]; !ok || !p.Sortable {
 			return nil, badParameter(ParamSortBy, fmt.Sprintf("cannot sort by %q; sortable: %s", item, strings.Join(sortableNames(level), ", ")))
+		}
+		if slices.ContainsFunc(keys, func(k data.SortKey) bool { return k.Property == item }) {
+			return nil, badParameter(ParamSortBy, fmt.Sprintf("property %q is named twice", item))
 		}
 		k.Property = item
 		keys = append(keys, k)

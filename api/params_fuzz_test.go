@@ -85,9 +85,9 @@ func FuzzParseBBox(f *testing.F) {
 	})
 }
 
-// FuzzParsePage: limit is taken when it is a whole number of at least 1
-// (served as at most MaxLimit, with a notice), offset when it is a whole
-// number from 0 to MaxOffset; a refusal is a 400 on the first at fault.
+// FuzzParsePage: limit is taken when it is a whole number of at least 1,
+// however large (served as at most MaxLimit, with a notice), offset when it
+// is a whole number from 0 to MaxOffset; a refusal is a 400 on the first at fault.
 func FuzzParsePage(f *testing.F) {
 	f.Add("10", "20", true, true)
 	f.Add("", "", false, false)
@@ -109,8 +109,13 @@ func FuzzParsePage(f *testing.F) {
 		wantLimit, wantOffset, wantNotice := DefaultLimit, 0, false
 		limitOK, offsetOK := true, true
 		if hasLimit {
-			n, ok := wholeNumber(limit)
-			limitOK, wantLimit, wantNotice = ok && n >= 1, min(n, MaxLimit), n > MaxLimit
+			n, ok := new(big.Int).SetString(limit, 10)
+			limitOK = ok && n.Sign() > 0
+			if wantNotice = limitOK && n.Cmp(big.NewInt(MaxLimit)) > 0; !wantNotice && limitOK {
+				wantLimit = int(n.Int64())
+			} else {
+				wantLimit = MaxLimit
+			}
 		}
 		if hasOffset {
 			n, ok := wholeNumber(offset)

@@ -145,10 +145,11 @@ func (b planBody) check() (planInput, error) {
 // Accept header (text/csv, application/geo+json), else JSON. f is the only
 // query parameter.
 func planFormat(c echo.Context) (string, error) {
-	for _, name := range slices.Sorted(maps.Keys(c.QueryParams())) {
-		if name != ParamFormat {
-			return "", badParameter(name, "unknown parameter; the plan's parameters are in the JSON body, and the query takes only f")
-		}
+	_, err := knownParams(c, []string{ParamFormat}, func(string) string {
+		return "unknown parameter; the plan's parameters are in the JSON body, and the query takes only f"
+	})
+	if err != nil {
+		return "", err
 	}
 	if f := c.QueryParam(ParamFormat); c.QueryParams().Has(ParamFormat) {
 		if f != "json" && f != FormatCSV && f != FormatGeoJSON {

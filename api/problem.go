@@ -94,7 +94,7 @@ func handleError(log *slog.Logger) echo.HTTPErrorHandler {
 		}
 		p := problemFor(err)
 		if p.Status >= 500 {
-			log.Error("request failed", "request_id", requestID(c), "method", c.Request().Method, "uri", c.Request().RequestURI, "status", p.Status, "err", err)
+			log.Error("request failed", "request_id", requestID(c), "method", c.Request().Method, "uri", loggedURI(c), "status", p.Status, "err", err)
 		}
 		p.Instance = c.Request().URL.Path
 		for k, v := range p.header {

@@ -169,10 +169,10 @@ func unsupportedMedia(got string, accepted ...string) *Problem {
 
 // parseBool reads an optional true/false parameter.
 func parseBool(c echo.Context, name string) (bool, error) {
-	v := c.QueryParam(name)
-	if v == "" {
+	if !c.QueryParams().Has(name) {
 		return false, nil
 	}
+	v := c.QueryParam(name)
 	b, err := strconv.ParseBool(v)
 	if err != nil {
 		return false, badParameter(name, fmt.Sprintf("%q is not true or false", v))

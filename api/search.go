@@ -76,11 +76,6 @@ func parseSearch(c echo.Context) (data.SearchQuery, error) {
 		return data.SearchQuery{}, err
 	}
 	params := c.QueryParams()
-	for _, name := range []string{ParamQuery, ParamLimit} {
-		if len(params[name]) > 1 {
-			return data.SearchQuery{}, badParameter(name, "given more than once")
-		}
-	}
 	text := strings.TrimSpace(params.Get(ParamQuery))
 	switch {
 	case text == "":

@@ -97,16 +97,13 @@ func (t *tileServer) tileQuery(c echo.Context, collection string, extra ...strin
 	if !slices.Contains(tileCollections, collection) {
 		return r, nil, notFound(fmt.Sprintf("no collection %q; collections with tiles are %s", collection, strings.Join(tileCollections, ", ")))
 	}
-	allowed := append(tileParams(collection), extra...)
-	if err := onlyParams(c, allowed...); err != nil {
+	if err := onlyParams(c, append(tileParams(collection), extra...)...); err != nil {
 		return r, nil, err
 	}
 	kept := url.Values{}
 	for _, name := range tileParams(collection) {
-		if values := c.QueryParams()[name]; len(values) > 1 {
-			return r, nil, badParameter(name, "given more than once")
-		} else if len(values) == 1 {
-			kept.Set(name, values[0])
+		if c.QueryParams().Has(name) {
+			kept.Set(name, c.QueryParams().Get(name))
 		}
 	}
 	var err error
@@ -436,7 +433,7 @@ func addTilePaths(paths object) {
 	}
 	paths["/tiles/{collection}.json"] = getOp("TileJSON 3.0.0 of a collection's vector tiles, for MapLibre and QGIS", "tilejson",
 		jsonResponse("the TileJSON, its tiles URL template keeping election, phase, datetime and type"),
-		append([]any{collectionParam}, tileQueryParams("")...)...)
+		append([]any{collectionParam}, append(tileQueryParams(""), ref("f"))...)...)
 	paths["/tiles/{collection}/{z}/{x}/{y}.mvt"] = getOp("A vector tile (XYZ: x from the west, y from the north)", "tile",
 		tileResponses(), append([]any{collectionParam, zoomParam("z"), indexParam("x", "column"), indexParam("y", "row")}, tileQueryParams("")...)...)
 	for _, collection := range tileCollections {

@@ -63,6 +63,15 @@ func (r TileRequest) Layer() string {
 // MinZoom is the first zoom whose tiles hold the request's features; tiles
 // of coarser zooms are empty.
 func (r TileRequest) MinZoom() int {
+	if r.H3Res != 0 {
+		// A fixed resolution starts where the tiles by zoom show at most one
+		// resolution coarser: below, a tile would hold hundreds of thousands of cells.
+		z := geo.H3MinZoom
+		for geo.H3ResolutionForZoom(z) < r.H3Res-1 {
+			z++
+		}
+		return z
+	}
 	if r.H3 {
 		return geo.H3MinZoom
 	}

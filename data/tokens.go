@@ -25,8 +25,8 @@ type Token struct {
 	Jurisdiction geo.Jurisdiction `json:"jurisdiction"`
 	ScopedReads  bool             `json:"scoped_reads"`
 	CreatedAt    time.Time        `json:"created_at"`
-	CreatedBy string     `json:"created_by"`
-	RevokedAt *time.Time `json:"revoked_at"`
+	CreatedBy    string           `json:"created_by"`
+	RevokedAt    *time.Time       `json:"revoked_at"`
 }
 
 // tokenPrefix marks petarawan's secrets, so that they are easy to find in a leaked file.
