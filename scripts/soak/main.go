@@ -134,6 +134,7 @@ func run(ctx context.Context, o options) (passed bool, err error) {
 	rows.lastAt = time.Now() // the pause is no part of the next row's interval
 	ticker := time.NewTicker(o.sampleEvery)
 	defer ticker.Stop()
+	var loaded []sample // the samples under load, for the trend
 	for loadCtx.Err() == nil {
 		select {
 		case <-ticker.C:
@@ -142,6 +143,7 @@ func run(ctx context.Context, o options) (passed bool, err error) {
 			switch {
 			case err == nil:
 				rows.print(rows.at.Sub(rows.began).Round(time.Second).String(), s)
+				loaded = append(loaded, s)
 			case loadCtx.Err() == nil: // the load goes on: its failures will tell
 				fmt.Println("sample:", err)
 			}
@@ -158,7 +160,7 @@ func run(ctx context.Context, o options) (passed bool, err error) {
 	if err == nil {
 		rows.print("end", last)
 	}
-	return report(rec, routes, first, last, err), nil
+	return report(rec, routes, first, last, loaded, err), nil
 }
 
 // client sends requests of the mix one after another until ctx ends.
@@ -275,7 +277,7 @@ type progress struct {
 }
 
 func (p *progress) header() {
-	fmt.Printf("\n%-8s %8s %8s %8s %6s %8s %8s %8s %10s %6s\n", "time", "req/s", "p50 ms", "p99 ms", "5xx", "failed", "RSS MB", "heap MB", "goroutines", "pool")
+	fmt.Printf("\n%-8s %8s %8s %8s %6s %8s %8s %8s %8s %10s %6s\n", "time", "req/s", "p50 ms", "p99 ms", "5xx", "failed", "RSS MB", "heap MB", "cache MB", "goroutines", "pool")
 }
 
 // mark takes the figures of the next row, when the load pauses or stops or
@@ -289,13 +291,13 @@ func (p *progress) mark() {
 func (p *progress) print(label string, s sample) {
 	rate := float64(p.requests-p.lastRequests) / p.at.Sub(p.lastAt).Seconds()
 	p.lastRequests, p.lastAt = p.requests, p.at
-	fmt.Printf("%-8s %8.1f %8.1f %8.1f %6d %8d %8.1f %8.1f %10d %6d\n", label, rate, percentile(p.latencies, 50), percentile(p.latencies, 99),
-		p.serverErrs, p.noAnswer, float64(s.rssBytes)/(1<<20), float64(s.heapBytes)/(1<<20), s.goroutines, s.poolInUse)
+	fmt.Printf("%-8s %8.1f %8.1f %8.1f %6d %8d %8.1f %8.1f %8.1f %10d %6d\n", label, rate, percentile(p.latencies, 50), percentile(p.latencies, 99),
+		p.serverErrs, p.noAnswer, float64(s.rssBytes)/(1<<20), float64(s.heapBytes)/(1<<20), float64(s.cacheBytes)/(1<<20), s.goroutines, s.poolInUse)
 }
 
 // report prints the table per route and a line per goal, and tells whether
 // every goal held; lastErr is why there is no end sample (a server gone).
-func report(rec *recorder, routes []route, first, last sample, lastErr error) bool {
+func report(rec *recorder, routes []route, first, last sample, loaded []sample, lastErr error) bool {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	fmt.Println()
@@ -339,9 +341,25 @@ func report(rec *recorder, routes []route, first, last sample, lastErr error) bo
 	rss := growth(float64(first.rssBytes), float64(last.rssBytes))
 	goroutines := growth(float64(first.goroutines), float64(last.goroutines))
 	goal(last.poolInUse == 0, "database connections in use at the end, quiet: %d (goal 0)", last.poolInUse)
-	goal(rss < maxGrowth, "RSS %.1f MB -> %.1f MB: %+.1f %% (goal < %.0f %%)",
-		float64(first.rssBytes)/(1<<20), float64(last.rssBytes)/(1<<20), 100*rss, 100*maxGrowth)
+	goal(rss < maxGrowth, "RSS %.1f MB -> %.1f MB: %+.1f %% (goal < %.0f %%); the tile cache went from %.1f to %.1f MB",
+		float64(first.rssBytes)/(1<<20), float64(last.rssBytes)/(1<<20), 100*rss, 100*maxGrowth,
+		float64(first.cacheBytes)/(1<<20), float64(last.cacheBytes)/(1<<20))
 	goal(goroutines < maxGrowth, "goroutines %d -> %d: %+.1f %% (goal < %.0f %%)",
 		first.goroutines, last.goroutines, 100*goroutines, 100*maxGrowth)
+	// One RSS reading moves with the garbage of the last GC cycle; the
+	// medians of several readings under load show a trend, if there is one.
+	if n := min(5, len(loaded)/2); n > 0 {
+		rssMB := func(s []sample) float64 {
+			v := make([]int64, len(s))
+			for i, x := range s {
+				v[i] = x.rssBytes
+			}
+			slices.Sort(v)
+			return float64(v[len(v)/2]) / (1 << 20)
+		}
+		early, late := rssMB(loaded[:n]), rssMB(loaded[len(loaded)-n:])
+		fmt.Printf("info  RSS under load: median of the first %d samples %.1f MB, of the last %d %.1f MB (%+.1f %%)\n",
+			n, early, n, late, 100*growth(early, late))
+	}
 	return passed
 }

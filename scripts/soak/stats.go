@@ -122,6 +122,7 @@ func percentile(latencies []time.Duration, q float64) float64 {
 type sample struct {
 	rssBytes   int64
 	heapBytes  int64 // Go heap spans in use, live data and garbage not yet swept: tells a leak from memory the runtime keeps
+	cacheBytes int64 // held by the tile cache, which fills (up to its bound) as new tiles are asked for
 	goroutines int
 	poolInUse  int // database connections in use, over both pools
 }
@@ -143,7 +144,8 @@ func (s sampler) take(ctx context.Context) (sample, error) {
 		for lines.Scan() {
 			name, text, _ := strings.Cut(lines.Text(), " ")
 			inUse := strings.HasPrefix(name, "petarawan_db_pool_connections{") && strings.Contains(name, `state="in_use"`)
-			if name != "go_goroutines" && name != "process_resident_memory_bytes" && name != "go_memstats_heap_inuse_bytes" && !inUse {
+			if name != "go_goroutines" && name != "process_resident_memory_bytes" && name != "go_memstats_heap_inuse_bytes" &&
+				name != "petarawan_tile_cache_bytes" && !inUse {
 				continue
 			}
 			value, err := strconv.ParseFloat(text, 64)
@@ -157,6 +159,8 @@ func (s sampler) take(ctx context.Context) (sample, error) {
 				out.goroutines, goroutines = int(value), true
 			case name == "go_memstats_heap_inuse_bytes":
 				out.heapBytes = int64(value)
+			case name == "petarawan_tile_cache_bytes":
+				out.cacheBytes = int64(value)
 			default:
 				out.rssBytes = int64(value)
 			}
@@ -202,7 +206,7 @@ func (s sampler) quiet(ctx context.Context) (sample, error) {
 		if i == 0 {
 			low = now
 		}
-		low = sample{rssBytes: min(low.rssBytes, now.rssBytes), heapBytes: min(low.heapBytes, now.heapBytes),
+		low = sample{rssBytes: min(low.rssBytes, now.rssBytes), heapBytes: min(low.heapBytes, now.heapBytes), cacheBytes: now.cacheBytes,
 			goroutines: min(low.goroutines, now.goroutines), poolInUse: min(low.poolInUse, now.poolInUse)}
 	}
 	return low, nil
