@@ -118,11 +118,14 @@ func (s *Server) confineReads(next echo.HandlerFunc) echo.HandlerFunc {
 			if route == "/areas/:code/summary" {
 				param = "code"
 			}
+			// A unit around the jurisdiction shows its own score; its summary
+			// or explanation would go through its parts beyond it.
+			whole := route != "/collections/:collectionId/items/:featureId"
 			code, err := geo.ParseCode(c.Param(param))
 			switch {
 			case err != nil:
 				return next(c) // the handler's 404 or 400
-			case route == "/areas/:code/summary" && !j.Contains(code):
+			case whole && !j.Contains(code):
 				return outside(fmt.Sprintf("%s is not inside it", code))
 			case !j.Touches(code):
 				return outside(fmt.Sprintf("%s is neither inside it nor around part of it", code))
@@ -132,6 +135,9 @@ func (s *Server) confineReads(next echo.HandlerFunc) echo.HandlerFunc {
 			code, err := geo.ParseCode(c.QueryParam(ParamArea))
 			if err != nil || !j.Contains(code) {
 				return outside("give area=<an admin code inside it> (bbox and polygon areas are not confined)")
+			}
+			if c.QueryParam(ParamUnit) == UnitH3 {
+				return outside("H3 cells straddle its edge: use unit=desa")
 			}
 			return next(c)
 		}

@@ -236,6 +236,8 @@ func TestScopedReadsStayInsideTheJurisdiction(t *testing.T) {
 		{"GET", "/areas/36.03/summary", "", http.StatusOK},
 		{"GET", "/areas/36.71/summary", "", http.StatusForbidden}, // around the jurisdiction, not inside
 		{"GET", "/hotspots?area=36.03", "", http.StatusOK},
+		{"GET", "/hotspots?area=36.03&unit=h3&res=7", "", http.StatusForbidden},
+		{"GET", "/collections/kecamatan/items/" + f.listed[:8] + "/explain", "", http.StatusForbidden}, // around, not inside
 		{"GET", "/hotspots?area=36", "", http.StatusForbidden},
 		{"GET", "/hotspots?bbox=106.4,-6.3,106.7,-6.0", "", http.StatusForbidden},
 		{"GET", "/h3/7?area=36.03", "", http.StatusForbidden},
