@@ -333,6 +333,27 @@ func refreshH3Scores(ctx context.Context, tx pgx.Tx, phase *phaseKey, desa []geo
 	return err
 }
 
+// refreshH3AfterImport refreshes the cells of the desa an import wrote when
+// the import left the cells current (no unit came, went or changed shape):
+// only TPS counts or names changed, and the cells' TPS figures follow at
+// once. Otherwise the cells are stale until recomputed.
+func refreshH3AfterImport(ctx context.Context, tx pgx.Tx, written []string) error {
+	var desa []geo.Code
+	for _, c := range written {
+		if geo.Code(c).Level() == geo.Desa {
+			desa = append(desa, geo.Code(c))
+		}
+	}
+	if len(desa) == 0 {
+		return nil
+	}
+	var current bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM h3_state h JOIN boundary_version b ON h.boundary_version = b.version)`).Scan(&current); err != nil || !current {
+		return err
+	}
+	return refreshH3Scores(ctx, tx, nil, desa)
+}
+
 // H3State is when the H3 tables were computed, and whether for the stored boundaries.
 type H3State struct {
 	ComputedAt  time.Time

@@ -1,13 +1,16 @@
 package data_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"math"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb/encoding/wkt"
+	"github.com/paulmach/orb/geojson"
 
 	"github.com/petarawan/petarawan/data"
 	"github.com/petarawan/petarawan/data/datatest"
@@ -281,5 +284,98 @@ func TestH3CellsFollowScoresAndBoundaries(t *testing.T) {
 	}
 	if _, _, err := store.H3Features(ctx, q); !errors.Is(err, data.ErrH3Stale) {
 		t.Fatalf("after a boundary change: %v, want ErrH3Stale", err)
+	}
+}
+
+// An import that changes only a desa's TPS count leaves the cells current
+// (no unit came, went or changed shape) and moves their TPS at once: each
+// cell of the desa gains 7 TPS times the desa's share in it.
+func TestH3CellsFollowATPSOnlyImport(t *testing.T) {
+	ctx := context.Background()
+	dbURL := datatest.BantenCopy(t)
+	conn := datatest.Conn(t, dbURL)
+	store := datatest.Open(t, dbURL)
+
+	// The bundled files, with one more TPS in a desa: 7, to be precise.
+	files := datatest.BantenFiles()
+	src, err := data.OpenBoundaryFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(src.Reader)
+	src.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc, err := geojson.UnmarshalFeatureCollection(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desa := fc.Features[0].Properties.MustString("kode")
+	fc.Features[0].Properties["jumlah_tps"] = fc.Features[0].Properties.MustFloat64("jumlah_tps") + 7
+	changed, err := fc.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sources := []data.BoundarySource{{Name: "desa with 7 more TPS", Reader: bytes.NewReader(changed)}}
+	for _, path := range files[1:] {
+		s, err := data.OpenBoundaryFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		sources = append(sources, s)
+	}
+
+	const cellsOfDesa = `SELECT s.election_code, s.phase_code, s.res, s.cell, s.tps::float8, d.desa_share
+		FROM h3_score s JOIN h3_desa d ON d.res = s.res AND d.cell = s.cell WHERE d.desa_code = $1`
+	type cell struct {
+		election, phase string
+		res             int
+		id              int64
+	}
+	want := map[cell]float64{}
+	rows, err := conn.Query(ctx, cellsOfDesa, desa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c cell
+	var tps, share float64
+	if _, err := pgx.ForEachRow(rows, []any{&c.election, &c.phase, &c.res, &c.id, &tps, &share}, func() error {
+		want[c] = math.Round((tps+7*share)*100) / 100
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	version := queryInt(t, conn, `SELECT version FROM boundary_version`)
+
+	if _, err := store.ImportBoundaries(ctx, sources, nil); err != nil {
+		t.Fatal(err)
+	}
+	if v := queryInt(t, conn, `SELECT version FROM boundary_version`); v != version {
+		t.Errorf("a TPS-only import moved boundary_version from %d to %d: the cells would be stale", version, v)
+	}
+	if _, rows, err := store.H3Features(ctx, data.H3Query{Res: 7, Election: "pemilu-2024", Phase: "kampanye", Limit: 1}); err != nil {
+		t.Fatalf("H3 after a TPS-only import: %v", err)
+	} else {
+		rows.Close()
+	}
+	rows, err = conn.Query(ctx, cellsOfDesa, desa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	if _, err := pgx.ForEachRow(rows, []any{&c.election, &c.phase, &c.res, &c.id, &tps, &share}, func() error {
+		seen++
+		// The stored sum is rounded to 2 decimals, before and after.
+		if math.Abs(tps-want[c]) > 0.0101 {
+			t.Errorf("cell %x (res %d, %s): tps %.2f, want %.2f", c.id, c.res, c.phase, tps, want[c])
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if seen != len(want) || seen == 0 {
+		t.Errorf("%d cells of %s after the import, %d before", seen, desa, len(want))
 	}
 }

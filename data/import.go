@@ -170,6 +170,9 @@ func (s *Store) ImportBoundaries(ctx context.Context, sources []BoundarySource, 
 	if err != nil {
 		return nil, err
 	}
+	if err := refreshH3AfterImport(ctx, tx, written); err != nil {
+		return nil, err
+	}
 	if len(written) > 0 { // NULL would mean every unit
 		progress("generalising tile geometry", 0)
 		if _, err := tx.Exec(ctx, `SELECT refresh_admin_unit_tile($1)`, written); err != nil {

@@ -93,12 +93,17 @@ func TestReimportChangesNothing(t *testing.T) {
 	datatest.ImportBanten(t, store)
 	conn := datatest.Conn(t, dbURL)
 	before := databaseState(t, conn)
+	version := queryInt(t, conn, `SELECT version FROM boundary_version`)
 	report := datatest.ImportBanten(t, store)
 	if report.Inserted != 0 || report.Updated != 0 || report.Unchanged != 1716 {
 		t.Errorf("re-import: %d inserted, %d updated, %d unchanged; want 0, 0, 1716", report.Inserted, report.Updated, report.Unchanged)
 	}
 	if after := databaseState(t, conn); after != before {
 		t.Error("re-importing the same files changed the database")
+	}
+	// Nor the boundaries' version: what is derived from the shapes stays current.
+	if v := queryInt(t, conn, `SELECT version FROM boundary_version`); v != version {
+		t.Errorf("re-importing the same files moved boundary_version from %d to %d", version, v)
 	}
 }
 
