@@ -338,17 +338,16 @@ func report(rec *recorder, routes []route, first, last sample, loaded []sample, 
 		return false
 	}
 	growth := func(from, to float64) float64 { return (to - from) / from }
-	rss := growth(float64(first.rssBytes), float64(last.rssBytes))
 	goroutines := growth(float64(first.goroutines), float64(last.goroutines))
 	goal(last.poolInUse == 0, "database connections in use at the end, quiet: %d (goal 0)", last.poolInUse)
-	goal(rss < maxGrowth, "RSS %.1f MB -> %.1f MB: %+.1f %% (goal < %.0f %%); the tile cache went from %.1f to %.1f MB",
-		float64(first.rssBytes)/(1<<20), float64(last.rssBytes)/(1<<20), 100*rss, 100*maxGrowth,
+	// One RSS reading moves with the garbage the last GC cycle left (±15 %
+	// between runs of this server), more than the 10 % the goal allows: the
+	// goal compares the medians of the first and last samples under load,
+	// and the quiet readings are shown beside them.
+	quietRSS := fmt.Sprintf("RSS quiet, one reading each: %.1f MB -> %.1f MB (%+.1f %%); tile cache %.1f -> %.1f MB",
+		float64(first.rssBytes)/(1<<20), float64(last.rssBytes)/(1<<20), 100*growth(float64(first.rssBytes), float64(last.rssBytes)),
 		float64(first.cacheBytes)/(1<<20), float64(last.cacheBytes)/(1<<20))
-	goal(goroutines < maxGrowth, "goroutines %d -> %d: %+.1f %% (goal < %.0f %%)",
-		first.goroutines, last.goroutines, 100*goroutines, 100*maxGrowth)
-	// One RSS reading moves with the garbage of the last GC cycle; the
-	// medians of several readings under load show a trend, if there is one.
-	if n := min(5, len(loaded)/2); n > 0 {
+	if n := min(5, len(loaded)/2); n >= 3 {
 		rssMB := func(s []sample) float64 {
 			v := make([]int64, len(s))
 			for i, x := range s {
@@ -358,8 +357,13 @@ func report(rec *recorder, routes []route, first, last sample, loaded []sample, 
 			return float64(v[len(v)/2]) / (1 << 20)
 		}
 		early, late := rssMB(loaded[:n]), rssMB(loaded[len(loaded)-n:])
-		fmt.Printf("info  RSS under load: median of the first %d samples %.1f MB, of the last %d %.1f MB (%+.1f %%)\n",
-			n, early, n, late, 100*growth(early, late))
+		goal(growth(early, late) < maxGrowth, "RSS under load, median of the first %d samples %.1f MB -> of the last %d %.1f MB: %+.1f %% (goal < %.0f %%)",
+			n, early, n, late, 100*growth(early, late), 100*maxGrowth)
+		fmt.Println("info ", quietRSS)
+	} else { // too short a run for medians
+		goal(growth(float64(first.rssBytes), float64(last.rssBytes)) < maxGrowth, "%s (goal < %.0f %%)", quietRSS, 100*maxGrowth)
 	}
+	goal(goroutines < maxGrowth, "goroutines %d -> %d: %+.1f %% (goal < %.0f %%)",
+		first.goroutines, last.goroutines, 100*goroutines, 100*maxGrowth)
 	return passed
 }
