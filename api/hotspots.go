@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -412,37 +411,18 @@ func boolInt(b bool) int {
 func writeHotspots(c echo.Context, units []data.HotspotUnit, props []any, members map[string]any) error {
 	members["numberReturned"] = len(units)
 	members["timeStamp"] = time.Now().UTC().Format(time.RFC3339)
-	tail, err := marshalMembers(members)
-	if err != nil {
-		return err
-	}
-	res := c.Response()
-	res.Header().Set(echo.HeaderContentType, MediaGeoJSON)
-	res.WriteHeader(http.StatusOK)
-	w := bufio.NewWriterSize(res, 64<<10)
-	w.WriteString(`{"type":"FeatureCollection","features":[`)
+	fc := newFeatureWriter(c, http.StatusOK)
 	for i, u := range units {
-		if i > 0 {
-			w.WriteByte(',')
-		}
 		id, _ := json.Marshal(u.ID)
 		p, err := json.Marshal(props[i])
 		if err != nil {
 			return err
 		}
-		w.WriteString(`{"type":"Feature","id":`)
-		w.Write(id)
-		w.WriteString(`,"geometry":`)
-		w.Write(u.Geometry)
-		w.WriteString(`,"properties":`)
-		if _, err := w.Write(p); err != nil {
+		if _, err := fmt.Fprintf(fc.next(), `{"type":"Feature","id":%s,"geometry":%s,"properties":%s}`, id, u.Geometry, p); err != nil {
 			return err // the client has gone
 		}
-		w.WriteByte('}')
 	}
-	w.WriteString(`],`)
-	w.Write(tail)
-	return w.Flush()
+	return fc.close(members)
 }
 
 // votersNote says why the summary has no voter counts.

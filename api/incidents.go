@@ -335,26 +335,16 @@ func (s *Server) addIncidents(c echo.Context) error {
 		c.Response().Header().Set(echo.HeaderLocation, links[0].Href)
 		return c.Blob(http.StatusCreated, MediaGeoJSON, feature)
 	}
-	var out bytes.Buffer
-	out.WriteString(`{"type":"FeatureCollection","features":[`)
-	for i, in := range created {
-		if i > 0 {
-			out.WriteByte(',')
-		}
-		out.Write(in.Feature)
+	fc := newFeatureWriter(c, http.StatusCreated)
+	for _, in := range created {
+		fc.next().Write(in.Feature)
 	}
-	members, err := marshalMembers(map[string]any{
+	return fc.close(map[string]any{
 		"numberReturned": len(created),
 		"timeStamp":      time.Now().UTC().Format(time.RFC3339),
 		"links":          []Link{incidentCollectionLink(c)},
 		"demo":           false,
 	})
-	if err != nil {
-		return err
-	}
-	out.WriteString(`],`)
-	out.Write(members)
-	return c.Blob(http.StatusCreated, MediaGeoJSON, out.Bytes())
 }
 
 // OpenAPI schemas of an incident report.

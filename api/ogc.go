@@ -447,34 +447,72 @@ func (s *Server) streamFeatures(c echo.Context, rows *data.FeatureRows, tail fun
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	res := c.Response()
-	res.Header().Set(echo.HeaderContentType, MediaGeoJSON)
-	res.WriteHeader(http.StatusOK)
-	w := bufio.NewWriterSize(res, 64<<10)
-	w.WriteString(`{"type":"FeatureCollection","features":[`)
-	returned, demo := 0, false
+	fc := newFeatureWriter(c, http.StatusOK)
+	demo := false
 	for ; more; more = rows.Next() {
-		if returned > 0 {
-			w.WriteByte(',')
-		}
-		if _, err := w.Write(rows.Feature()); err != nil {
+		if _, err := fc.next().Write(rows.Feature()); err != nil {
 			return err // the client has gone
 		}
-		returned++
 		demo = demo || rows.Demo()
 	}
 	if err := rows.Err(); err != nil {
-		// The body has started: cut the connection so the client sees a broken response, not a short one.
-		s.log.Error("items stream failed", "uri", c.Request().RequestURI, "err", err)
-		panic(http.ErrAbortHandler)
+		s.abortStream(c, "items", err)
 	}
-	members, err := marshalMembers(tail(returned, demo))
+	return fc.close(tail(fc.written, demo))
+}
+
+// abortStream ends an answer whose body has started: it cuts the connection,
+// so that the client sees a broken response rather than a short one.
+func (s *Server) abortStream(c echo.Context, what string, err error) {
+	s.log.Error(what+" stream failed", "request_id", requestID(c), "uri", loggedURI(c), "err", err)
+	panic(http.ErrAbortHandler)
+}
+
+// featureWriter writes a GeoJSON FeatureCollection as its features come.
+// The status and the collection's opening go out with the first feature
+// (or the closing members), so that what fails before can still answer
+// with a problem.
+type featureWriter struct {
+	res     *echo.Response
+	status  int
+	w       *bufio.Writer
+	written int // features so far
+}
+
+func newFeatureWriter(c echo.Context, status int) *featureWriter {
+	return &featureWriter{res: c.Response(), status: status, w: bufio.NewWriterSize(c.Response(), 64<<10)}
+}
+
+func (f *featureWriter) start() {
+	f.res.Header().Set(echo.HeaderContentType, MediaGeoJSON)
+	f.res.WriteHeader(f.status)
+	f.w.WriteString(`{"type":"FeatureCollection","features":[`)
+}
+
+// next begins a feature, which the caller writes whole to the writer returned.
+func (f *featureWriter) next() *bufio.Writer {
+	if f.written == 0 {
+		f.start()
+	} else {
+		f.w.WriteByte(',')
+	}
+	f.written++
+	return f.w
+}
+
+// close ends the collection with the members of object, a value that
+// encodes as a JSON object.
+func (f *featureWriter) close(object any) error {
+	members, err := marshalMembers(object)
 	if err != nil {
 		return err
 	}
-	w.WriteString(`],`)
-	w.Write(members)
-	return w.Flush()
+	if f.written == 0 {
+		f.start()
+	}
+	f.w.WriteString(`],`)
+	f.w.Write(members)
+	return f.w.Flush()
 }
 
 // itemsLinks gives the links of a page of items: self, next, prev and the collection.
@@ -567,13 +605,14 @@ func exampleCode(l geo.Level) geo.Code {
 	return geo.Code("36.72.01.1001").Ancestor(l)
 }
 
-// marshalMembers encodes m as JSON object members without the braces'
-// opening: `"a":1,"b":2}` (keys sorted), to close an object already begun.
-func marshalMembers(m map[string]any) ([]byte, error) {
+// marshalMembers encodes object (a map or a struct) as JSON object members
+// without the brace that opens them: `"a":1,"b":2}`, to close an object
+// already begun.
+func marshalMembers(object any) ([]byte, error) {
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(m); err != nil {
+	if err := enc.Encode(object); err != nil {
 		return nil, err
 	}
 	out := strings.TrimSpace(b.String())

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -504,26 +503,14 @@ func (s *Server) writePlanGeoJSON(c echo.Context, p *plan) error {
 	for i, d := range p.desa {
 		codes[i] = d.Code
 	}
-	res := c.Response()
-	w := bufio.NewWriterSize(res, 64<<10)
+	fc := newFeatureWriter(c, http.StatusOK)
 	var props bytes.Buffer
 	enc := json.NewEncoder(&props)
 	enc.SetEscapeHTML(false)
-	written := 0
-	start := func() {
-		res.Header().Set(echo.HeaderContentType, MediaGeoJSON)
-		res.WriteHeader(http.StatusOK)
-		w.WriteString(`{"type":"FeatureCollection","features":[`)
-	}
 	err := s.store.DesaGeometries(c.Request().Context(), codes, func(code geo.Code, geometry []byte) error {
-		d := p.desa[written]
+		d := p.desa[fc.written]
 		if code != d.Code {
 			return fmt.Errorf("geometry of %s came for desa %s", code, d.Code)
-		}
-		if written == 0 {
-			start()
-		} else {
-			w.WriteByte(',')
 		}
 		props.Reset()
 		if err := enc.Encode(d); err != nil {
@@ -532,28 +519,16 @@ func (s *Server) writePlanGeoJSON(c echo.Context, p *plan) error {
 		if geometry == nil {
 			geometry = []byte("null")
 		}
-		fmt.Fprintf(w, `{"type":"Feature","id":%d,"geometry":%s,"properties":%s}`, code.ID(), geometry, bytes.TrimSpace(props.Bytes()))
-		written++
-		return nil
+		_, err := fmt.Fprintf(fc.next(), `{"type":"Feature","id":%d,"geometry":%s,"properties":%s}`, code.ID(), geometry, bytes.TrimSpace(props.Bytes()))
+		return err
 	})
-	if err != nil && written == 0 {
+	if err != nil && fc.written == 0 {
 		return err
 	}
 	if err != nil {
-		// The body has started: cut the connection so the client sees a broken response, not a short one.
-		s.log.Error("plan stream failed", "uri", c.Request().RequestURI, "err", err)
-		panic(http.ErrAbortHandler)
+		s.abortStream(c, "plan", err)
 	}
-	if written == 0 {
-		start()
-	}
-	props.Reset()
-	if err := enc.Encode(p.planSummary); err != nil {
-		return err
-	}
-	w.WriteString("],")
-	w.Write(bytes.TrimSpace(props.Bytes())[1:]) // the summary's members and its closing brace
-	return w.Flush()
+	return fc.close(p.planSummary)
 }
 
 // addPlanPaths documents POST /plan/deployment.
