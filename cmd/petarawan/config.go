@@ -40,30 +40,14 @@ func configFromEnv() (config, error) {
 		}
 		cfg.statementTimeout = d
 	}
-	if v := os.Getenv("PETARAWAN_MAX_CONNS"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 32)
-		if err != nil || n < 1 {
-			return cfg, fmt.Errorf("PETARAWAN_MAX_CONNS=%q: want a whole number of at least 1", v)
-		}
-		cfg.maxConns = int32(n)
-	}
-	if v := os.Getenv("PETARAWAN_TILE_CACHE_MB"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return cfg, fmt.Errorf("PETARAWAN_TILE_CACHE_MB=%q: want a whole number of megabytes, 0 to turn the tile cache off", v)
-		}
-		cfg.tileCacheMB = n
-	}
-	for _, limit := range []struct {
-		name string
-		to   *int
-	}{{"PETARAWAN_RATE_WRITES", &cfg.rateLimits.Writes}, {"PETARAWAN_RATE_HEAVY_READS", &cfg.rateLimits.HeavyReads}} {
-		if v := os.Getenv(limit.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return cfg, fmt.Errorf("%s=%q: want a whole number of requests a minute, 0 for no limit", limit.name, v)
-			}
-			*limit.to = n
+	for _, err := range []error{
+		envInt("PETARAWAN_MAX_CONNS", 1, &cfg.maxConns, "a whole number of at least 1"),
+		envInt("PETARAWAN_TILE_CACHE_MB", 0, &cfg.tileCacheMB, "a whole number of megabytes, 0 to turn the tile cache off"),
+		envInt("PETARAWAN_RATE_WRITES", 0, &cfg.rateLimits.Writes, "a whole number of requests a minute, 0 for no limit"),
+		envInt("PETARAWAN_RATE_HEAVY_READS", 0, &cfg.rateLimits.HeavyReads, "a whole number of requests a minute, 0 for no limit"),
+	} {
+		if err != nil {
+			return cfg, err
 		}
 	}
 	switch v := os.Getenv("PETARAWAN_LOG_FORMAT"); v {
@@ -81,6 +65,21 @@ func configFromEnv() (config, error) {
 		return cfg, fmt.Errorf("PETARAWAN_READ_TOKEN=%q: want optional (reads are public, the default) or required", v)
 	}
 	return cfg, nil
+}
+
+// envInt reads variable name, when set, into to: a whole number no smaller
+// than least that fits a T; otherwise the error says it wants want.
+func envInt[T int | int32 | int64](name string, least T, to *T, want string) error {
+	v := os.Getenv(name)
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < int64(least) || int64(T(n)) != n {
+		return fmt.Errorf("%s=%q: want %s", name, v, want)
+	}
+	*to = T(n)
+	return nil
 }
 
 func envOr(name, fallback string) string {
