@@ -3,7 +3,6 @@ package data
 import (
 	"context"
 	"errors"
-	"os"
 	"testing"
 	"time"
 
@@ -14,10 +13,7 @@ import (
 // AcquireTimeout and fails with ErrBusy, whichever way it is sent; a caller
 // that gives up first gets its own context's error.
 func TestPoolWaitIsBounded(t *testing.T) {
-	url := os.Getenv("PETARAWAN_TEST_DATABASE_URL")
-	if url == "" {
-		t.Skip("PETARAWAN_TEST_DATABASE_URL is not set: run make test to get a PostGIS for this test")
-	}
+	url := testServer(t)
 	ctx := context.Background()
 	const wait = 300 * time.Millisecond
 	s, err := Open(ctx, url, Options{MaxConns: 1, AcquireTimeout: wait})

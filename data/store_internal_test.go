@@ -15,10 +15,7 @@ import (
 
 // The read pool is what every read handler uses: a bug there must not be able to write.
 func TestTheReadPoolCannotWrite(t *testing.T) {
-	url := os.Getenv("PETARAWAN_TEST_DATABASE_URL")
-	if url == "" {
-		t.Skip("PETARAWAN_TEST_DATABASE_URL is not set: run make test to get a PostGIS for this test")
-	}
+	url := testServer(t)
 	ctx := context.Background()
 	s, err := Open(ctx, url, Options{})
 	if err != nil {
@@ -46,10 +43,7 @@ func TestTheReadPoolCannotWrite(t *testing.T) {
 // write even outside its read-only transactions, and a write cannot change
 // the schema, truncate a table or rewrite what is append-only.
 func TestLeastPrivilegePools(t *testing.T) {
-	server := os.Getenv("PETARAWAN_TEST_DATABASE_URL")
-	if server == "" {
-		t.Skip("PETARAWAN_TEST_DATABASE_URL is not set: run make test to get a PostGIS for this test")
-	}
+	server := testServer(t)
 	ctx := context.Background()
 	dbURL := scratchDatabase(t, server)
 	owner, err := Open(ctx, dbURL, Options{})
@@ -98,6 +92,16 @@ func TestLeastPrivilegePools(t *testing.T) {
 	if _, err := s.write.Exec(ctx, `UPDATE category_threshold SET sedang = sedang`); err != nil {
 		t.Errorf("the write pool updating thresholds: %v", err)
 	}
+}
+
+// testServer is the test PostgreSQL server's URL (datatest cannot serve
+// this package's own tests); the test skips without one.
+func testServer(t *testing.T) string {
+	url := os.Getenv("PETARAWAN_TEST_DATABASE_URL")
+	if url == "" {
+		t.Skip("PETARAWAN_TEST_DATABASE_URL is not set: run make test to get a PostGIS for this test")
+	}
+	return url
 }
 
 // scratchDatabase creates an empty database on server, dropped when the test
