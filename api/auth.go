@@ -85,13 +85,13 @@ func readScope(c echo.Context) geo.Jurisdiction {
 	return nil
 }
 
-// scopedReads sorts the routes for tokens with scoped reads: those their
+// scopedReads sorts the GET routes for tokens with scoped reads: those their
 // handlers confine to the jurisdiction (readScope), those whose unit or area
 // this middleware checks, and those without area data. Every other read
 // (tiles, H3 cells, search) covers areas beyond any jurisdiction and is
-// refused.
+// refused. POST /plan/deployment, a read with a body, checks its areas itself.
 var scopedReads = struct{ confined, unit, area, open []string }{
-	confined: []string{"/collections/:collectionId/items", "/observations", "/collections/insiden/items", "/collections/insiden/items/:featureId", "/plan/deployment"},
+	confined: []string{"/collections/:collectionId/items", "/observations", "/collections/insiden/items", "/collections/insiden/items/:featureId"},
 	unit:     []string{"/collections/:collectionId/items/:featureId", "/collections/:collectionId/items/:featureId/explain", "/areas/:code/summary"},
 	area:     []string{"/hotspots"},
 	open: []string{"/", "/conformance", "/api", "/collections", "/collections/:collectionId", "/collections/insiden",
